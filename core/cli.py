@@ -1,0 +1,192 @@
+"""The `bos` command line: servers, tenants, schema sync, demo seed, and `bos run`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Annotated
+
+import typer
+
+from core.errors import DomainError
+
+app = typer.Typer(help="Business OS operator commands.", no_args_is_help=True, add_completion=False)
+tenants_app = typer.Typer(help="Create and inspect companies (tenants).", no_args_is_help=True)
+db_app = typer.Typer(help="The embedded database servers.", no_args_is_help=True)
+app.add_typer(tenants_app, name="tenants")
+app.add_typer(db_app, name="db")
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def ready() -> None:
+    from core.runtime import bootstrap
+
+    bootstrap()
+
+
+# --- db ------------------------------------------------------------------------------
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Start the embedded servers (left running) and prepare them."""
+    from core.runtime import bootstrap
+    from db.topology import get_topology, hide_password
+
+    topology = bootstrap(stop_at_exit=False)
+    typer.echo(f"control: {hide_password(topology.control_url(admin=True))}")
+    for region in topology.regions:
+        typer.echo(f"region {region}: {hide_password(topology.shared_url(region, admin=True))}")
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded servers."""
+    from db.topology import get_topology
+
+    for server in get_topology().servers.values():
+        server.stop()
+        typer.echo(f"stopped {server.name}")
+
+
+# --- tenants --------------------------------------------------------------------------
+
+
+@tenants_app.command("create")
+def tenants_create(
+    name: Annotated[str, typer.Option(help="Company name")],
+    slug: Annotated[str, typer.Option(help="Short id: lowercase letters, digits, hyphens")],
+    region: Annotated[str, typer.Option(help="Where the data lives: global or id (Indonesia)")] = "global",
+    tier: Annotated[str, typer.Option(help="shared, schema or dedicated")] = "shared",
+    url: Annotated[str | None, typer.Option(help="Dedicated tier: an external database URL")] = None,
+    timezone: Annotated[str, typer.Option(help="IANA time zone")] = "Asia/Jakarta",
+    locale: Annotated[str, typer.Option(help="id or en")] = "id",
+) -> None:
+    """Create a company on a tier in a region."""
+    from core.tenancy.provisioning import NewTenant, create_tenant, validate
+    from core.tenancy.residency import residency_of
+    from db.topology import get_topology
+
+    req = NewTenant(name=name, slug=slug, region=region, tier=tier, external_url=url,
+                    timezone=timezone, locale=locale)
+    try:
+        validate(req, get_topology())  # before starting anything
+        ready()
+        tenant = create_tenant(req)
+    except DomainError as exc:
+        fail(exc.message)
+        return
+    r = residency_of(tenant)
+    typer.echo(f"created {r.slug} ({r.name}): tier {r.tier}, region {r.region_name}, "
+               f"server {r.server}, database {r.database}, schema {r.schema}")
+
+
+@tenants_app.command("list")
+def tenants_list(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False) -> None:
+    """Every company with its tier, region and status."""
+    from core.tenancy.registry import list_tenants
+    from core.tenancy.residency import residency_of
+
+    ready()
+    rows = [residency_of(t).as_dict() for t in list_tenants()]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        typer.echo("no companies yet: bos tenants create --name ... --slug ...")
+        return
+    cols = ["slug", "tier", "region", "status", "server", "database", "schema", "name"]
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
+    typer.echo("  ".join(c.upper().ljust(widths[c]) for c in cols))
+    for r in rows:
+        typer.echo("  ".join(str(r[c]).ljust(widths[c]) for c in cols))
+
+
+@tenants_app.command("show")
+def tenants_show(slug: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The residency report of one company: tier, region, server, database, schema."""
+    from core.tenancy.registry import get_tenant
+    from core.tenancy.residency import residency_of
+
+    ready()
+    try:
+        r = residency_of(get_tenant(slug)).as_dict()
+    except DomainError as exc:
+        fail(exc.message)
+        return
+    if as_json:
+        typer.echo(json.dumps(r, indent=2))
+    else:
+        for key, value in r.items():
+            typer.echo(f"{key:12} {value}")
+
+
+# --- schema sync ----------------------------------------------------------------------
+
+
+@app.command("schema-sync")
+def schema_sync(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Targets migrated in parallel")] = 4,
+) -> None:
+    """Apply the tenant migrations to every shared database, schema and dedicated database."""
+    from core.runtime import ensure_servers
+    from core.tenancy.schema_sync import sync
+    from db.bootstrap import prepare_servers
+    from db.topology import get_topology
+
+    ensure_servers()
+    prepare_servers(get_topology())
+    report = sync(dry_run=dry_run, workers=workers)
+    for r in report.results:
+        if r.status == "failed":
+            typer.secho(f"FAILED  {r.target.key}: {r.error}", fg=typer.colors.RED)
+        elif r.applied:
+            verb = "would apply" if dry_run else "applied"
+            typer.echo(f"{verb:11} {r.target.key}: {' -> '.join(r.applied)} ({r.duration_ms} ms)")
+    behind = sum(1 for r in report.results if r.applied)
+    typer.echo(
+        f"{len(report.results)} targets, head {report.head}: "
+        f"{behind} {'behind' if dry_run else 'migrated'}, {len(report.failed)} failed"
+    )
+    if report.failed:
+        raise typer.Exit(1)
+
+
+# --- demo and run ----------------------------------------------------------------------
+
+
+@app.command("seed")
+def seed() -> None:
+    """Create the demo companies and logins (idempotent)."""
+    from core.demo import seed_demo
+
+    ready()
+    for line in seed_demo():
+        typer.echo(line)
+
+
+@app.command("run")
+def run() -> None:
+    """Start databases, UI, API and scheduler; Ctrl-C stops everything."""
+    from core.launcher import launch
+
+    raise typer.Exit(launch())
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except DomainError as exc:
+        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

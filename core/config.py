@@ -1,0 +1,124 @@
+"""One settings object, read from environment variables (and an optional `.env`).
+
+When no database URL is configured, the embedded PostgreSQL servers under `data_dir`
+are used: one server per region, the control database living on the first region's
+server. Secrets that the embedded setup needs (superuser and app-role passwords, the
+master key) are generated once into `data_dir/secrets.json` in development and test;
+outside development they must be given explicitly and may not be placeholders.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from cryptography.fernet import Fernet
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDERS = {"", "change-me", "changeme", "secret", "password", "placeholder", "xxx"}
+
+Environment = Literal["development", "test", "production"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    env: Environment = Field(default="development", alias="BOS_ENV")
+    data_dir: Path = Field(default=PROJECT_ROOT / ".data", alias="BOS_DATA_DIR")
+
+    # Control plane (admin/owner URL; migrations and provisioning use it).
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    # Data planes: one admin URL per region, e.g. REGION_GLOBAL_URL, REGION_ID_URL.
+    region_global_url: str | None = Field(default=None, alias="REGION_GLOBAL_URL")
+    region_id_url: str | None = Field(default=None, alias="REGION_ID_URL")
+
+    # The runtime role: not superuser, owns nothing, RLS applies to it.
+    app_db_user: str = Field(default="bos_app", alias="APP_DB_USER")
+    app_db_password: str | None = Field(default=None, alias="APP_DB_PASSWORD")
+
+    master_key: str | None = Field(default=None, alias="BOS_MASTER_KEY")
+
+    embedded_port_base: int = Field(default=55432, alias="BOS_EMBEDDED_PORT_BASE")
+    # Faster, non-durable embedded servers (tests and benchmarks only).
+    embedded_fast: bool = Field(default=False, alias="BOS_EMBEDDED_FAST")
+
+    pool_size: int = Field(default=5, alias="BOS_POOL_SIZE")
+    pool_max_overflow: int = Field(default=5, alias="BOS_POOL_MAX_OVERFLOW")
+    max_engines: int = Field(default=64, alias="BOS_MAX_ENGINES")
+
+    api_host: str = Field(default="127.0.0.1", alias="BOS_API_HOST")
+    api_port: int = Field(default=8000, alias="BOS_API_PORT")
+    ui_port: int = Field(default=8501, alias="BOS_UI_PORT")
+
+    # Extra Alembic version folders for the tenant tree (operators' hot-fixes, benchmarks).
+    tenant_extra_versions: str | None = Field(default=None, alias="BOS_TENANT_EXTRA_VERSIONS")
+
+    @model_validator(mode="after")
+    def _no_placeholders_in_production(self) -> Settings:
+        if self.env == "production":
+            for name in ("master_key", "app_db_password"):
+                value = getattr(self, name)
+                if value is None or value.strip().lower() in PLACEHOLDERS:
+                    raise ValueError(f"{name.upper()} must be set to a real secret in production")
+            if not self.database_url or not self.region_global_url:
+                raise ValueError("DATABASE_URL and REGION_GLOBAL_URL must be set in production")
+        return self
+
+    # --- regions -------------------------------------------------------------------
+
+    @property
+    def embedded(self) -> bool:
+        """True when no URLs are configured and the embedded servers are used."""
+        return self.database_url is None
+
+    def configured_region_urls(self) -> dict[str, str]:
+        urls = {"global": self.region_global_url, "id": self.region_id_url}
+        # Further regions: REGION_<CODE>_URL in the environment.
+        for key, value in os.environ.items():
+            if key.startswith("REGION_") and key.endswith("_URL") and value:
+                code = key[len("REGION_") : -len("_URL")].lower()
+                urls.setdefault(code, value)
+        return {code: url for code, url in urls.items() if url}
+
+    # --- generated secrets (development and test only) ------------------------------
+
+    def _secrets_file(self) -> Path:
+        return self.data_dir / "secrets.json"
+
+    def local_secret(self, name: str) -> str:
+        """A secret generated once per data directory and kept in secrets.json."""
+        if self.env == "production":
+            raise RuntimeError(f"{name} must be configured explicitly in production")
+        path = self._secrets_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        if name not in stored:
+            stored[name] = (
+                Fernet.generate_key().decode() if name == "master_key" else secrets.token_urlsafe(24)
+            )
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(stored, indent=2))
+            tmp.chmod(0o600)
+            tmp.replace(path)
+        return stored[name]
+
+    def resolved_master_key(self) -> str:
+        return self.master_key or self.local_secret("master_key")
+
+    def resolved_app_password(self) -> str:
+        return self.app_db_password or self.local_secret("app_db_password")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    get_settings.cache_clear()

@@ -1,0 +1,19 @@
+"""Customers of a tenant (the companies it invoices)."""
+
+from __future__ import annotations
+
+from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import TenantBase, TenantScoped
+
+
+class Customer(TenantScoped, TenantBase):
+    __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("tenant_id", "id"),)
+
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    npwp: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,21 @@
+"""Imports every model so that both metadatas are complete (migrations, table checks)."""
+
+from core.customers.models import Customer
+from core.identity.models import Membership, User
+from core.invoices.models import Invoice, InvoiceLine
+from core.spending.models import Expense
+from core.tenancy.models import SchemaSyncTarget, Tenant
+from db.base import ControlBase, TenantBase
+
+__all__ = [
+    "ControlBase",
+    "Customer",
+    "Expense",
+    "Invoice",
+    "InvoiceLine",
+    "Membership",
+    "SchemaSyncTarget",
+    "Tenant",
+    "TenantBase",
+    "User",
+]

@@ -1,0 +1,91 @@
+"""Sessions: the control plane, and `tenant_session(ctx)`, the one road to tenant data.
+
+`tenant_session` decides where a tenant's rows live (engine per URL, schema translation
+for the schema tier) and stamps every transaction with `app.tenant_id`, `app.actor` and
+`app.request_id` (SET LOCAL semantics), which row-level security and the audit triggers
+read. The caller (an edge: API dependency, UI action, job block) owns commit/rollback;
+leaving the block commits, an exception rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, event, text
+from sqlalchemy.orm import Session, SessionTransaction
+
+from core.context import TenantContext
+from db.engines import engine_for
+from db.topology import get_topology
+
+EXTENSIONS_SCHEMA = "extensions"
+_SET_CONTEXT = text(
+    "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.actor', :actor, true),"
+    " set_config('app.request_id', :request, true), set_config('search_path', :path, true)"
+)
+
+
+def search_path_for(schema: str | None) -> str:
+    return f'"{schema}", {EXTENSIONS_SCHEMA}' if schema else f"public, {EXTENSIONS_SCHEMA}"
+
+
+@contextmanager
+def control_session(*, admin: bool = False) -> Iterator[Session]:
+    """A session on the control database; commits on success."""
+    engine = engine_for(get_topology().control_url(admin=admin))
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def _context_params(ctx: TenantContext) -> dict[str, Any]:
+    return {
+        "tenant": str(ctx.tenant_id),
+        "actor": str(ctx.actor),
+        "request": ctx.request_id,
+        "path": search_path_for(ctx.schema),
+    }
+
+
+def stamp(conn: Connection, ctx: TenantContext) -> None:
+    """Apply the tenant context to the current transaction of `conn`."""
+    conn.execute(_SET_CONTEXT, _context_params(ctx))
+
+
+@contextmanager
+def tenant_session(ctx: TenantContext) -> Iterator[Session]:
+    if not ctx.database_url:
+        raise RuntimeError("TenantContext has no placement; build it with core.tenancy.registry")
+    engine = engine_for(ctx.database_url)
+    bind = engine.execution_options(schema_translate_map={None: ctx.schema}) if ctx.schema else engine
+    session = Session(bind=bind, expire_on_commit=False)
+    params = _context_params(ctx)
+
+    @event.listens_for(session, "after_begin")
+    def _stamp(_s: Session, _t: SessionTransaction, conn: Connection) -> None:
+        conn.execute(_SET_CONTEXT, params)
+
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+@contextmanager
+def tenant_connection(ctx: TenantContext) -> Iterator[Connection]:
+    """A Core connection in one transaction with the tenant context applied (bulk work)."""
+    engine = engine_for(ctx.database_url)
+    bind = engine.execution_options(schema_translate_map={None: ctx.schema}) if ctx.schema else engine
+    with bind.begin() as conn:
+        stamp(conn, ctx)
+        yield conn
