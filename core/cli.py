@@ -36,7 +36,7 @@ def ready() -> None:
 def db_start() -> None:
     """Start the embedded servers (left running) and prepare them."""
     from core.runtime import bootstrap
-    from db.topology import get_topology, hide_password
+    from db.topology import hide_password
 
     topology = bootstrap(stop_at_exit=False)
     typer.echo(f"control: {hide_password(topology.control_url(admin=True))}")

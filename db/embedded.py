@@ -147,7 +147,7 @@ class EmbeddedServer:
             [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(self.pgdata), "status"],
             capture_output=True, text=True, **self._run_as(),  # type: ignore[call-overload]
         )
-        return result.returncode == 0
+        return bool(result.returncode == 0)
 
     def start(self) -> None:
         """Start the server unless it already runs; remembers whether we started it."""

@@ -112,6 +112,35 @@ def upgrade(conn: Connection, tree: str, schema: str | None = None, target: str 
         return current_revision(conn, schema)
 
 
+def reverted_revisions(tree: str, current: str | None, target: str) -> list[str]:
+    """The revisions a downgrade from `current` to `target` removes, newest first."""
+    if current is None or current == target:
+        return []
+    script = script_directory(tree)
+    revs = script.iterate_revisions(current, None if target == "base" else target,
+                                    select_for_downgrade=True)
+    return [r.revision for r in revs]
+
+
+def downgrade(conn: Connection, tree: str, schema: str | None = None, target: str = "base") -> str | None:
+    """Downgrade the target reached by `conn` (already inside a transaction) to `target`."""
+    script = script_directory(tree)
+    cfg = alembic_config(tree)
+
+    def fn(rev: object, _context: object) -> object:
+        return script._downgrade_revs(target, rev)  # type: ignore[arg-type]
+
+    with _alembic_lock, _search_path(conn, schema):
+        with EnvironmentContext(cfg, script, fn=fn, destination_rev=target) as env:
+            env.configure(
+                connection=conn,
+                version_table_schema=schema,
+                transactional_ddl=True,
+            )
+            env.run_migrations()
+        return current_revision(conn, schema)
+
+
 def apply_grants(conn: Connection, schema: str, app_user: str) -> None:
     """Give the runtime role what it needs on a schema's tables, and no more."""
     role = quote_ident(app_user)

@@ -10,11 +10,11 @@ that are behind or failed.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -26,7 +26,16 @@ from core.context import TenantStatus, Tier
 from core.tenancy.models import SchemaSyncTarget, Tenant
 from core.tenancy.placement import admin_url
 from db.engines import engine_for
-from db.migrate import apply_grants, current_revision, head, pending_revisions, quote_ident, upgrade
+from db.migrate import (
+    apply_grants,
+    current_revision,
+    downgrade,
+    head,
+    pending_revisions,
+    quote_ident,
+    reverted_revisions,
+    upgrade,
+)
 from db.session import control_session
 from db.topology import Topology, get_topology, hide_password
 
@@ -108,13 +117,13 @@ def _short_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {message}"[:500]
 
 
-def read_revisions(targets: Sequence[Target], workers: int) -> dict[str, str | None | Exception]:
+def read_revisions(targets: Sequence[Target], workers: int) -> dict[str, str | Exception | None]:
     """Current revision of every target, with two queries per database."""
     by_db: dict[str, list[Target]] = defaultdict(list)
     for t in targets:
         by_db[t.admin_url].append(t)
 
-    def read_db(url: str) -> dict[str, str | None | Exception]:
+    def read_db(url: str) -> dict[str, str | Exception | None]:
         group = by_db[url]
         try:
             with engine_for(url).connect() as conn:
@@ -135,7 +144,7 @@ def read_revisions(targets: Sequence[Target], workers: int) -> dict[str, str | N
             error = RuntimeError(f"cannot reach {hide_password(url)}: {_short_error(exc)}")
             return {t.key: error for t in group}
 
-    revisions: dict[str, str | None | Exception] = {}
+    revisions: dict[str, str | Exception | None] = {}
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for part in pool.map(read_db, list(by_db)):
             revisions.update(part)
@@ -158,6 +167,26 @@ def migrate_target(target: Target, app_user: str, destination: str = "head") -> 
             if applied:
                 apply_grants(conn, target.schema, app_user)
         return TargetResult(target, "ok", before, after, _ms(started), applied=applied)
+    except Exception as exc:
+        return TargetResult(target, "failed", before, before, _ms(started), _short_error(exc))
+
+
+def revert_target(target: Target, destination: str) -> TargetResult:
+    """Downgrade one target to `destination` (an ancestor of its revision), under its lock.
+
+    For operators backing out a bad tenant migration, and for tests and benchmarks that
+    need targets behind head again. `applied` lists the revisions removed.
+    """
+    started = time.perf_counter()
+    before: str | None = None
+    try:
+        with engine_for(target.admin_url).connect() as conn, conn.begin():
+            conn.execute(text("SET LOCAL lock_timeout = '120s'"))
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": "schema-sync:" + target.key})
+            before = current_revision(conn, target.schema)
+            removed = reverted_revisions("tenant", before, destination)
+            after = downgrade(conn, "tenant", target.schema, destination) if removed else before
+        return TargetResult(target, "ok", before, after, _ms(started), applied=removed)
     except Exception as exc:
         return TargetResult(target, "failed", before, before, _ms(started), _short_error(exc))
 
@@ -193,6 +222,8 @@ def record(results: Iterable[TargetResult]) -> None:
         }
         for r in results if r.status in ("ok", "failed")
     ]
+    # One order for every writer: two syncs upserting overlapping rows cannot deadlock.
+    rows.sort(key=lambda row: str(row["target"]))
     if not rows:
         return
     stmt = insert(SchemaSyncTarget).values(rows)
@@ -237,7 +268,12 @@ def sync(
         if rev == want and entry is not None and entry.status == "ok" and entry.revision == want:
             results.append(TargetResult(t, "ok", rev, rev))  # nothing to do
         elif dry_run:
-            results.append(TargetResult(t, "pending", rev, rev, applied=pending_revisions("tenant", rev, want)))
+            try:
+                pending = pending_revisions("tenant", rev, want)
+            except Exception as exc:  # e.g. a revision this code does not know
+                results.append(TargetResult(t, "failed", rev, rev, 0, _short_error(exc)))
+                continue
+            results.append(TargetResult(t, "pending", rev, rev, applied=pending))
         else:
             todo.append(t)
 
@@ -245,7 +281,7 @@ def sync(
         results.extend(_migrate_all(todo, topology.app_user, want, workers))
     if not dry_run:
         record([r for r in results if r.applied or r.status == "failed" or r.target.key not in known
-                or known[r.target.key].status != "ok"])
+                or known[r.target.key].status != "ok" or known[r.target.key].revision != r.after])
     order = {t.key: i for i, t in enumerate(targets)}
     results.sort(key=lambda r: order.get(r.target.key, 0))
     return SyncReport(want, results, dry_run)

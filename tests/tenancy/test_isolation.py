@@ -81,7 +81,9 @@ def test_writes_cannot_target_another_tenant(filled: dict[str, object], tier: st
 def test_shared_tier_raw_sql_as_app_role(filled: dict[str, object], topology) -> None:  # type: ignore[no-untyped-def]
     a, b = context("a-shared"), context("b-shared")
     with psycopg.connect(libpq_url(topology.shared_url("global"))) as conn:
-        user = conn.execute("SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user").fetchone()
+        user = conn.execute(
+            "SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()
         assert user == (topology.app_user, False, False)
         # No app.tenant_id set: no tenant rows at all.
         for table in ("customers", "invoices", "invoice_lines", "expenses"):

@@ -1,0 +1,39 @@
+"""The scheduler sidecar: registers jobs and runs them (APScheduler)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import sys
+from types import FrameType
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from scheduler import jobs
+
+log = logging.getLogger("scheduler")
+
+
+def build() -> BlockingScheduler:
+    scheduler = BlockingScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
+    scheduler.add_job(jobs.schema_sync_job, "interval", minutes=10, id="schema-sync")
+    return scheduler
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(levelname)s %(message)s")
+    scheduler = build()
+
+    def stop(_sig: int, _frame: FrameType | None) -> None:
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    log.info("scheduler started with jobs: %s", ", ".join(j.id for j in scheduler.get_jobs()))
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        scheduler.start()
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
