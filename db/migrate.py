@@ -26,7 +26,7 @@ from db.session import search_path_for
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 TREES = ("control", "tenant")
 # Tables the runtime role may only read and append to (never update or delete).
-APPEND_ONLY_TABLES = frozenset({"audit_log"})
+APPEND_ONLY_TABLES = frozenset({"audit_log", "control_audit_log"})
 
 _scripts: dict[str, ScriptDirectory] = {}
 _configs: dict[str, Config] = {}

@@ -10,6 +10,7 @@ import streamlit as st
 
 from core.context import Actor, TenantContext
 from core.identity.service import MembershipView, memberships_of
+from core.rbac.service import permissions_for
 from core.tenancy.registry import context_for, get_tenant
 from ui.i18n import t
 
@@ -67,4 +68,5 @@ def tenant_context() -> TenantContext | None:
     if user is None or membership is None:
         return None
     actor = Actor("user", str(user.user_id), user.email)
-    return context_for(get_tenant(membership.tenant_id), actor, role=membership.role)
+    return context_for(get_tenant(membership.tenant_id), actor, role=membership.role,
+                       permissions=permissions_for(membership.tenant_id, membership.role))
