@@ -7,7 +7,8 @@ import streamlit as st
 from core.errors import DomainError
 from core.identity.service import authenticate
 from ui.i18n import LANGUAGES
-from ui.session import active_membership, memberships, sign_in, sign_out, signed_in, tr
+from ui.nav import pages_for
+from ui.session import active_membership, memberships, sign_in, sign_out, signed_in, tenant_context, tr
 
 st.set_page_config(page_title="Business OS", page_icon="🏢", layout="wide")
 
@@ -65,5 +66,6 @@ elif active_membership() is None:
         st.rerun()
 else:
     sidebar()
-    pages = [st.Page("pages/home.py", title=tr("nav.home"), icon="🏠", default=True)]
-    st.navigation(pages).run()
+    ctx = tenant_context()
+    assert ctx is not None
+    st.navigation(pages_for(ctx)).run()

@@ -11,11 +11,12 @@ from core.tenancy.overview import overview
 from core.tenancy.registry import get_tenant
 from core.tenancy.residency import residency_of
 from ui.i18n import idr, idr_short
-from ui.session import lang, signed_in, tenant_context, tr
+from ui.guard import page_guard
+from ui.session import lang, signed_in, tr
 
-ctx = tenant_context()
+ctx = page_guard()
 user = signed_in()
-if ctx is None or user is None:
+if user is None:
     st.stop()
 
 st.title(ctx.name)

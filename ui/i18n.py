@@ -44,6 +44,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "id": "Belum ada data. Mulailah dengan menambahkan pelanggan dan faktur pertama Anda.",
         "en": "No data yet. Start by adding your first customer and invoice.",
     },
+    "access.denied": {
+        "id": "Anda tidak memiliki izin untuk membuka halaman ini (izin yang diperlukan: {permission}).",
+        "en": "You do not have permission to open this page (missing permission: {permission}).",
+    },
     "tier.shared": {"id": "Bersama", "en": "Shared"},
     "tier.schema": {"id": "Skema terpisah", "en": "Own schema"},
     "tier.dedicated": {"id": "Basis data khusus", "en": "Dedicated database"},
