@@ -10,8 +10,8 @@ import streamlit as st
 from core.tenancy.overview import overview
 from core.tenancy.registry import get_tenant
 from core.tenancy.residency import residency_of
-from ui.i18n import idr, idr_short
 from ui.guard import page_guard
+from ui.i18n import idr, idr_short
 from ui.session import lang, signed_in, tr
 
 ctx = page_guard()

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from core.context import TenantStatus, Tier
 from core.crypto import encrypt
@@ -104,6 +105,17 @@ def probe_external(url: str) -> str:
 
 
 def _register(req: NewTenant) -> Tenant:
+    try:
+        return _insert_or_reclaim(req)
+    except IntegrityError as exc:
+        # Another create of the same slug committed first (the row lock above cannot
+        # guard a row that did not exist yet): the same answer as a plain duplicate.
+        if isinstance(exc.orig, psycopg.errors.UniqueViolation):
+            raise Conflict(f"a company with slug '{req.slug}' already exists", details={"slug": "taken"}) from exc
+        raise
+
+
+def _insert_or_reclaim(req: NewTenant) -> Tenant:
     with control_session() as s:
         existing = s.scalars(select(Tenant).where(Tenant.slug == req.slug).with_for_update()).one_or_none()
         if existing is not None and existing.status != TenantStatus.FAILED:
