@@ -24,6 +24,8 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/home.py", "nav.home", "🏠", None),
+    PageSpec("pages/employees.py", "nav.employees", "👥", "employee.read"),
+    PageSpec("pages/roles.py", "nav.roles", "🛡️", "role.manage", "settings"),
 )
 
 

@@ -20,8 +20,12 @@ PLATFORM_CHAIN = "platform"
 
 _APPEND = text(
     """
-    WITH prev AS (
-        SELECT chain_seq, hash FROM control_audit_log WHERE chain_key = :chain
+    WITH params AS (
+        SELECT CAST(:chain AS text) AS chain, CAST(:tenant AS uuid) AS tenant, CAST(:actor AS text) AS actor,
+               CAST(:action AS text) AS action, CAST(:target AS text) AS target,
+               CAST(:details AS jsonb) AS details, CAST(:ip AS text) AS ip, CAST(:request AS text) AS request
+    ), prev AS (
+        SELECT chain_seq, hash FROM control_audit_log WHERE chain_key = CAST(:chain AS text)
         ORDER BY chain_seq DESC LIMIT 1
     ), row AS (
         SELECT coalesce((SELECT chain_seq FROM prev), 0) + 1 AS seq, (SELECT hash FROM prev) AS prev_hash,
@@ -29,11 +33,11 @@ _APPEND = text(
     )
     INSERT INTO control_audit_log (chain_key, chain_seq, tenant_id, occurred_at, actor, action, target, details,
                                    ip, request_id, prev_hash, hash)
-    SELECT :chain, seq, :tenant, occurred, :actor, :action, :target, CAST(:details AS jsonb), :ip, :request,
-           prev_hash,
-           control_audit_hash(prev_hash, seq, :tenant, occurred, :actor, :action, :target,
-                              CAST(:details AS jsonb), :ip, :request)
-    FROM row
+    SELECT p.chain, r.seq, p.tenant, r.occurred, p.actor, p.action, p.target, p.details, p.ip, p.request,
+           r.prev_hash,
+           control_audit_hash(r.prev_hash, r.seq, p.tenant, r.occurred, p.actor, p.action, p.target, p.details,
+                              p.ip, p.request)
+    FROM params p, row r
     RETURNING id
     """
 )

@@ -56,7 +56,7 @@ _MANAGER_DENIED = {
 _STAFF = {
     "customer.read", "customer.write", "invoice.read", "invoice.create", "invoice.update",
     "expense.read", "expense.write", "employee.read", "project.create", "task.write", "member.read",
-    "document.read", "ai.use", "dashboard.read",
+    "document.read", "ai.use", "dashboard.read", "data.export",
 }
 
 SYSTEM_ROLES: dict[str, frozenset[str]] = {
