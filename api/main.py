@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
-from api.routes import health
-from core.errors import DomainError
+from api import errors
+from api.routes import employees, health, projects
 
 app = FastAPI(
     title="Business OS API",
     version="1.0.0",
+    description="The public REST API of Business OS. Authenticate with an API key: "
+    "`Authorization: Bearer bos_live_...`. Errors have one shape: "
+    '`{"error": {"code", "message", "details"}}`.',
     docs_url="/api/docs",
     redoc_url=None,
     openapi_url="/api/openapi.json",
 )
-
-
-@app.exception_handler(DomainError)
-async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-    return JSONResponse(
-        status_code=exc.status,
-        content={"error": {"code": exc.code, "message": exc.message, "details": exc.details}},
-    )
-
-
+errors.install(app)
 app.include_router(health.router)
+app.include_router(employees.router)
+app.include_router(projects.router)

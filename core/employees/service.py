@@ -134,8 +134,8 @@ def export_csv(ctx: TenantContext) -> str:
     people = list_employees(ctx)
     with_salary = can(ctx, "employee.salary.read")
     header = ["full_name", "email", "position", "department", "joined_on"] + (["salary"] if with_salary else [])
-    rows = [
-        [p.full_name, p.email, p.position, p.department, p.joined_on] + ([p.salary] if with_salary else [])
+    rows: list[list[object]] = [
+        [p.full_name, p.email, p.position, p.department, p.joined_on, *([p.salary] if with_salary else [])]
         for p in people
     ]
     return to_csv(header, rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.apikeys.scopes import PERMISSION_SCOPE
 from core.context import TenantContext, TenantStatus
 from core.errors import Forbidden, Locked
 from core.rbac.permissions import PERMISSIONS
@@ -10,11 +11,13 @@ from core.rbac.permissions import PERMISSIONS
 class PermissionDenied(Forbidden):
     code = "permission_denied"
 
-    def __init__(self, permission: str) -> None:
-        super().__init__(
-            f"missing permission '{permission}' ({PERMISSIONS.get(permission, permission)})",
-            details={"permission": permission},
-        )
+    def __init__(self, permission: str, *, scope: str | None = None) -> None:
+        message = f"missing permission '{permission}' ({PERMISSIONS.get(permission, permission)})"
+        details = {"permission": permission}
+        if scope:
+            message += f"; an API key needs the scope '{scope}' for it"
+            details["scope"] = scope
+        super().__init__(message, details=details)
         self.permission = permission
 
 
@@ -25,7 +28,8 @@ def can(ctx: TenantContext, permission: str) -> bool:
 
 def require(ctx: TenantContext, permission: str) -> None:
     if not can(ctx, permission):
-        raise PermissionDenied(permission)
+        scope = PERMISSION_SCOPE.get(permission) if ctx.actor.kind == "api_key" else None
+        raise PermissionDenied(permission, scope=scope)
 
 
 _STATUS_MESSAGES = {

@@ -1,0 +1,39 @@
+"""FastAPI dependencies: the tenant context of the calling API key."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
+
+from core.apikeys.service import InvalidApiKey, authenticate
+from core.context import TenantContext
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def request_id(request: Request) -> str:
+    given = request.headers.get("x-request-id", "")
+    rid = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+    request.state.request_id = rid
+    return rid
+
+
+async def api_context(
+    request: Request,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> TenantContext:
+    secret = x_api_key
+    if secret is None and authorization and authorization.lower().startswith("bearer "):
+        secret = authorization[7:].strip()
+    if not secret:
+        raise InvalidApiKey("an API key is required: 'Authorization: Bearer bos_live_...'")
+    rid = request_id(request)
+    return await run_in_threadpool(authenticate, secret, request_id=rid)
+
+
+Context = Annotated[TenantContext, Depends(api_context)]
