@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import employees, health, projects
+from api.middleware import BodyLimit, Idempotency
+from api.routes import customers, employees, health, invoices, projects, spending
 
 app = FastAPI(
     title="Business OS API",
@@ -18,6 +19,11 @@ app = FastAPI(
     openapi_url="/api/openapi.json",
 )
 errors.install(app)
+app.add_middleware(Idempotency)
+app.add_middleware(BodyLimit)
 app.include_router(health.router)
-app.include_router(employees.router)
+app.include_router(invoices.router)
+app.include_router(customers.router)
+app.include_router(spending.router)
 app.include_router(projects.router)
+app.include_router(employees.router)

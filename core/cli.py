@@ -9,13 +9,17 @@ from typing import Annotated
 
 import typer
 
+from core.audit.cli import audit_app
 from core.errors import DomainError
+from core.notify.cli import mail_app
 
 app = typer.Typer(help="Business OS operator commands.", no_args_is_help=True, add_completion=False)
 tenants_app = typer.Typer(help="Create and inspect companies (tenants).", no_args_is_help=True)
 db_app = typer.Typer(help="The embedded database servers.", no_args_is_help=True)
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+app.add_typer(mail_app, name="mail")
 
 
 def fail(message: str, code: int = 1) -> None:

@@ -59,6 +59,33 @@ class Settings(BaseSettings):
     # Extra Alembic version folders for the tenant tree (operators' hot-fixes, benchmarks).
     tenant_extra_versions: str | None = Field(default=None, alias="BOS_TENANT_EXTRA_VERSIONS")
 
+    # Links in emails point here (the UI's address as users reach it).
+    public_url: str = Field(default="http://127.0.0.1:8501", alias="BOS_PUBLIC_URL")
+
+    # Outgoing email. `make run` starts a local catcher on SMTP_HOST:SMTP_PORT when the
+    # host is loopback and the environment is not production.
+    smtp_host: str = Field(default="127.0.0.1", alias="SMTP_HOST")
+    smtp_port: int = Field(default=8025, alias="SMTP_PORT")
+    smtp_from: str = Field(default="Business OS <no-reply@business-os.local>", alias="SMTP_FROM")
+    smtp_user: str | None = Field(default=None, alias="SMTP_USER")
+    smtp_password: str | None = Field(default=None, alias="SMTP_PASSWORD")
+    smtp_tls: Literal["none", "starttls", "ssl"] = Field(default="none", alias="SMTP_TLS")
+    smtp_timeout: float = Field(default=10.0, alias="SMTP_TIMEOUT")
+
+    # Outgoing webhooks: internal destinations the SSRF guard may reach anyway (operator's
+    # choice; comma-separated CIDRs, IPs or host names, each optionally with :port).
+    webhook_allowlist: str = Field(default="", alias="WEBHOOK_ALLOWLIST")
+
+    # Sign-in: sessions end after this much inactivity, and in any case after max hours.
+    session_idle_minutes: int = Field(default=480, alias="BOS_SESSION_IDLE_MINUTES")
+    session_max_hours: int = Field(default=24, alias="BOS_SESSION_MAX_HOURS")
+    # Throttling: this many failures within the window lock the email for lock minutes.
+    login_max_failures: int = Field(default=5, alias="BOS_LOGIN_MAX_FAILURES")
+    login_window_minutes: int = Field(default=15, alias="BOS_LOGIN_WINDOW_MINUTES")
+    login_lock_minutes: int = Field(default=15, alias="BOS_LOGIN_LOCK_MINUTES")
+    invitation_days: int = Field(default=7, alias="BOS_INVITATION_DAYS")
+    reset_token_minutes: int = Field(default=60, alias="BOS_RESET_TOKEN_MINUTES")
+
     @model_validator(mode="after")
     def _no_placeholders_in_production(self) -> Settings:
         if self.env == "production":
@@ -113,6 +140,17 @@ class Settings(BaseSettings):
 
     def resolved_app_password(self) -> str:
         return self.app_db_password or self.local_secret("app_db_password")
+
+    # --- mail --------------------------------------------------------------------------
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where the local SMTP catcher keeps what it received (development and test)."""
+        return self.data_dir / "mail"
+
+    @property
+    def smtp_is_local(self) -> bool:
+        return self.smtp_host in ("127.0.0.1", "localhost", "::1")
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,7 @@ from core.customers.models import Customer
 from core.errors import NotFound
 from core.identity.service import add_membership, create_user, get_user_by_email
 from core.invoices.models import Invoice, InvoiceLine
+from core.invoices.numbering import invoice_number
 from core.spending.models import Expense
 from core.tenancy.provisioning import NewTenant, create_tenant
 from core.tenancy.registry import context_for, get_tenant
@@ -92,11 +93,9 @@ def _fill(company: DemoCompany, today: dt.date) -> bool:
         s.add_all(customers)
         s.flush()
         start = (today.replace(day=1) - dt.timedelta(days=100)).replace(day=1)
-        day, counters = start, dict[str, int]()
+        day = start
         while day <= today:
             for _ in range(rng.choice((0, 0, 1, 1, 2))):
-                key = day.strftime("%Y/%m")
-                counters[key] = counters.get(key, 0) + 1
                 lines, subtotal = [], Decimal(0)
                 for pos in range(1, rng.randint(1, 3) + 1):
                     desc, price = rng.choice(PRODUCTS)
@@ -115,7 +114,8 @@ def _fill(company: DemoCompany, today: dt.date) -> bool:
                 if age < 3 and rng.random() < 0.5:
                     status = "draft"
                 invoice = Invoice(
-                    number=f"INV/{key}/{counters[key]:04d}", customer_id=rng.choice(customers).id,
+                    number=None if status == "draft" else invoice_number(s, day),
+                    customer_id=rng.choice(customers).id,
                     issue_date=day, due_date=due, status=status, subtotal=subtotal, tax_rate=PPN,
                     tax_amount=tax, total=subtotal + tax, amount_paid=subtotal + tax if status == "paid" else 0,
                     paid_at=min(today, day + dt.timedelta(days=rng.randint(3, 40))) if status == "paid" else None,

@@ -67,6 +67,17 @@ def launch() -> int:
         demo = seed_demo()
         ui_port, api_port = _free(settings.ui_port), _free(settings.api_port)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if "BOS_PUBLIC_URL" not in os.environ:  # links in emails lead to this UI
+            env["BOS_PUBLIC_URL"] = f"http://127.0.0.1:{ui_port}"
+        mail_line = f"  Mail: SMTP server {settings.smtp_host}:{settings.smtp_port}\n"
+        if settings.smtp_is_local and settings.env != "production":
+            smtp_port = _free(settings.smtp_port)
+            env["SMTP_PORT"] = str(smtp_port)
+            procs["mail"] = subprocess.Popen(
+                [sys.executable, "-m", "core.notify.catcher", "--host", settings.smtp_host, "--port", str(smtp_port),
+                 "--dir", str(settings.mail_dir)], cwd=PROJECT_ROOT, env=env)
+            mail_line = (f"  Mail: local SMTP catcher on {settings.smtp_host}:{smtp_port}, messages in "
+                         f"{settings.mail_dir}\n        read them: .venv/bin/bos mail list | bos mail show latest\n")
         for name, cmd in _children(ui_port, api_port, settings.api_host).items():
             procs[name] = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env)
         print(
@@ -75,6 +86,7 @@ def launch() -> int:
             f"  API: http://{settings.api_host}:{api_port}  (docs: /api/docs, health: /api/health)\n"
             + ("  Database: embedded PostgreSQL, one server per region, data in "
                f"{settings.data_dir}\n" if settings.embedded else "  Database: configured URLs\n")
+            + mail_line
             + "\nDemo logins:\n" + "\n".join("  " + line for line in demo)
             + "\n\nPress Ctrl-C to stop everything.\n",
             flush=True,

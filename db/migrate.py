@@ -9,6 +9,7 @@ process; each target then costs only its own DDL and a version-table read.
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,6 +64,7 @@ def reset_script_cache() -> None:
     with _lock:
         _scripts.clear()
         _configs.clear()
+        _static_sql.clear()
 
 
 def head(tree: str) -> str:
@@ -73,6 +75,11 @@ def head(tree: str) -> str:
 
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    """A SQL string literal (standard_conforming_strings, the default since PostgreSQL 9.1)."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 @contextmanager
@@ -109,6 +116,8 @@ def upgrade(conn: Connection, tree: str, schema: str | None = None, target: str 
                 transactional_ddl=True,
             )
             env.run_migrations()
+        if tree == "tenant":
+            install_audit_triggers(conn, schema)
         return current_revision(conn, schema)
 
 
@@ -141,20 +150,136 @@ def downgrade(conn: Connection, tree: str, schema: str | None = None, target: st
         return current_revision(conn, schema)
 
 
+def install_audit_triggers(conn: Connection, schema: str | None) -> int:
+    """Audit triggers on every tenant table of the schema that lacks them (tenant tree t0003+)."""
+    name = schema or str(conn.execute(text("SELECT current_schema()")).scalar_one())
+    installer = f"{quote_ident(name)}.audit_install_triggers"
+    if conn.execute(text("SELECT to_regprocedure(:f)"), {"f": installer + "(text)"}).scalar() is None:
+        return 0  # a target below t0003
+    return int(conn.execute(text(f"SELECT {installer}(:s)"), {"s": name}).scalar_one())
+
+
+def grants_sql(schema: str, app_user: str) -> str:
+    """One statement that gives the runtime role what it needs on a schema, and no more.
+
+    USAGE on the schema; SELECT, INSERT, UPDATE, DELETE on every table but the version
+    table; only SELECT and INSERT on the append-only tables (UPDATE, DELETE and TRUNCATE
+    revoked); USAGE and SELECT on the sequences. It changes only what is missing, so on a
+    target whose tables already carry their grants it is a catalog read, nothing more.
+    """
+    append_only = "ARRAY[" + ", ".join(quote_literal(t) for t in sorted(APPEND_ONLY_TABLES)) + "]::text[]"
+    return f"""DO $bos_grants$
+DECLARE
+  s text := {quote_literal(schema)};
+  r text := {quote_literal(app_user)};
+  append_only text[] := {append_only};
+  t record;
+  q text;
+BEGIN
+  IF NOT has_schema_privilege(r, s, 'USAGE') THEN
+    EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', s, r);
+  END IF;
+  FOR t IN SELECT c.relname, c.relkind FROM pg_catalog.pg_class c
+           JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = s AND c.relkind IN ('r', 'p', 'S') AND c.relname <> 'alembic_version'
+  LOOP
+    q := format('%I.%I', s, t.relname);
+    IF t.relkind = 'S' THEN
+      IF NOT (has_sequence_privilege(r, q, 'USAGE') AND has_sequence_privilege(r, q, 'SELECT')) THEN
+        EXECUTE format('GRANT USAGE, SELECT ON SEQUENCE %s TO %I', q, r);
+      END IF;
+    ELSIF t.relname = ANY (append_only) THEN
+      IF has_table_privilege(r, q, 'UPDATE') OR has_table_privilege(r, q, 'DELETE')
+         OR has_table_privilege(r, q, 'TRUNCATE') THEN
+        EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON %s FROM %I', q, r);
+      END IF;
+      IF NOT (has_table_privilege(r, q, 'SELECT') AND has_table_privilege(r, q, 'INSERT')) THEN
+        EXECUTE format('GRANT SELECT, INSERT ON %s TO %I', q, r);
+      END IF;
+    ELSIF NOT (has_table_privilege(r, q, 'SELECT') AND has_table_privilege(r, q, 'INSERT')
+               AND has_table_privilege(r, q, 'UPDATE') AND has_table_privilege(r, q, 'DELETE')) THEN
+      EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %I', q, r);
+    END IF;
+  END LOOP;
+END $bos_grants$"""
+
+
+def grants_missing_sql(schema: str, app_user: str) -> str:
+    """One plain query: how many of the changes `grants_sql` would make are due (0: none)."""
+    append_only = "ARRAY[" + ", ".join(quote_literal(t) for t in sorted(APPEND_ONLY_TABLES)) + "]::name[]"
+    r = quote_literal(app_user)
+    return f"""SELECT (NOT has_schema_privilege({r}, n.oid, 'USAGE'))::int + (
+  SELECT count(*) FROM pg_catalog.pg_class c
+  WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'S') AND c.relname <> 'alembic_version'
+    AND CASE
+      WHEN c.relkind = 'S' THEN
+        NOT (has_sequence_privilege({r}, c.oid, 'USAGE') AND has_sequence_privilege({r}, c.oid, 'SELECT'))
+      WHEN c.relname = ANY ({append_only}) THEN
+        has_table_privilege({r}, c.oid, 'UPDATE') OR has_table_privilege({r}, c.oid, 'DELETE')
+        OR has_table_privilege({r}, c.oid, 'TRUNCATE')
+        OR NOT (has_table_privilege({r}, c.oid, 'SELECT') AND has_table_privilege({r}, c.oid, 'INSERT'))
+      ELSE
+        NOT (has_table_privilege({r}, c.oid, 'SELECT') AND has_table_privilege({r}, c.oid, 'INSERT')
+             AND has_table_privilege({r}, c.oid, 'UPDATE') AND has_table_privilege({r}, c.oid, 'DELETE'))
+    END)
+FROM pg_catalog.pg_namespace n WHERE n.nspname = {quote_literal(schema)}"""
+
+
 def apply_grants(conn: Connection, schema: str, app_user: str) -> None:
-    """Give the runtime role what it needs on a schema's tables, and no more."""
-    role = quote_ident(app_user)
-    s = quote_ident(schema)
-    conn.execute(text(f"GRANT USAGE ON SCHEMA {s} TO {role}"))
-    tables = conn.execute(
-        text("SELECT tablename FROM pg_tables WHERE schemaname = :s AND tablename <> 'alembic_version'"),
-        {"s": schema},
-    ).scalars()
-    for table in tables:
-        qualified = f"{s}.{quote_ident(table)}"
-        if table in APPEND_ONLY_TABLES:
-            conn.execute(text(f"REVOKE UPDATE, DELETE, TRUNCATE ON {qualified} FROM {role}"))
-            conn.execute(text(f"GRANT SELECT, INSERT ON {qualified} TO {role}"))
-        else:
-            conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {qualified} TO {role}"))
-    conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {role}"))
+    """Give the runtime role what it needs on a schema's tables, and no more (one round trip)."""
+    conn.execute(text(grants_sql(schema, app_user)))
+
+
+# --- render once, apply to many targets --------------------------------------------------
+#
+# Running Alembic on each of thousands of tenant schemas costs far more in Python and
+# round trips than the DDL itself. The tenant tree is schema-agnostic (unqualified names,
+# resolved through the search_path), so the SQL of a step `current -> target` is the same
+# for every target: it is rendered once per process (Alembic offline mode) and sent to each
+# target in one message (see core.tenancy.schema_sync). A revision whose module looks at
+# the database or at the mode it runs in cannot be rendered that way; it always runs
+# through Alembic on each target, as does a module that sets `schema_sync_static = False`.
+
+_ONLINE_ONLY_MARKERS = ("get_bind", "get_context", "is_offline_mode", "migration_context", "inspect(")
+_static_sql: dict[tuple[str, str, str], str | None] = {}
+
+
+def _renderable(script: ScriptDirectory, revisions: list[str]) -> bool:
+    for rev in revisions:
+        sc = script.get_revision(rev)
+        if sc is None or not getattr(sc.module, "schema_sync_static", True):
+            return False
+        source = Path(sc.path).read_text()
+        if any(marker in source for marker in _ONLINE_ONLY_MARKERS):
+            return False
+    return True
+
+
+def static_upgrade_sql(tree: str, current: str, target: str) -> str | None:
+    """The SQL that upgrades a target from `current` to `target`, rendered once and cached.
+
+    None when a step must run through Alembic on each target. The text holds the DDL and
+    the version-table update, unqualified, without transaction control.
+    """
+    key = (tree, current, target)
+    with _lock:
+        if key in _static_sql:
+            return _static_sql[key]
+    script = script_directory(tree)
+    cfg = alembic_config(tree)
+    revisions = pending_revisions(tree, current, target)
+    rendered: str | None = None
+    if revisions and _renderable(script, revisions):
+        buffer = io.StringIO()
+
+        def fn(rev: object, _context: object) -> object:
+            return script._upgrade_revs(target, rev)  # type: ignore[arg-type]
+
+        with _alembic_lock, EnvironmentContext(cfg, script, fn=fn, as_sql=True, starting_rev=current,
+                                                destination_rev=target) as env:
+            env.configure(dialect_name="postgresql", output_buffer=buffer, transactional_ddl=False)
+            env.run_migrations()
+        rendered = buffer.getvalue()
+    with _lock:
+        _static_sql[key] = rendered
+    return rendered

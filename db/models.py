@@ -1,28 +1,51 @@
 """Imports every model so that both metadatas are complete (migrations, table checks)."""
 
+from core.apikeys.models import ApiKey
+from core.audit.models import AuditLog
 from core.customers.models import Customer
 from core.employees.models import Employee
-from core.identity.models import Membership, User
-from core.invoices.models import Invoice, InvoiceLine
-from core.projects.models import Project, ProjectMember
+from core.files.models import StoredFile
+from core.identity.models import Invitation, LoginThrottle, Membership, PasswordResetToken, User, UserSession
+from core.invoices.models import Invoice, InvoiceLine, InvoicePayment, NumberSequence, TaxRate
+from core.notify.models import OutboxEmail
+from core.products.models import Product
+from core.projects.models import Project, ProjectMember, Task
 from core.rbac.models import Role
 from core.spending.models import Expense
 from core.tenancy.models import SchemaSyncTarget, Tenant
+from core.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from db.base import ControlBase, TenantBase
 
 __all__ = [
+    "ApiKey",
+    "AuditLog",
     "ControlBase",
     "Customer",
     "Employee",
     "Expense",
+    "Invitation",
     "Invoice",
     "InvoiceLine",
+    "InvoicePayment",
+    "LoginThrottle",
     "Membership",
+    "NumberSequence",
+    "OutboxEmail",
+    "PasswordResetToken",
+    "Product",
     "Project",
     "ProjectMember",
     "Role",
     "SchemaSyncTarget",
+    "StoredFile",
+    "Task",
+    "TaxRate",
     "Tenant",
     "TenantBase",
     "User",
+    "UserSession",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

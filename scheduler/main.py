@@ -10,7 +10,7 @@ from types import FrameType
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from scheduler import jobs
+from scheduler import jobs, webhook_jobs
 
 log = logging.getLogger("scheduler")
 
@@ -18,6 +18,11 @@ log = logging.getLogger("scheduler")
 def build() -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
     scheduler.add_job(jobs.schema_sync_job, "interval", minutes=10, id="schema-sync")
+    scheduler.add_job(jobs.email_outbox_job, "interval", seconds=30, id="email-outbox")
+    scheduler.add_job(jobs.audit_seal_job, "interval", seconds=5, id="audit-seal")
+    scheduler.add_job(jobs.audit_anchor_job, "interval", hours=1, id="audit-anchor")
+    scheduler.add_job(webhook_jobs.webhook_dispatch_job, "interval", seconds=5, id="webhook-dispatch")
+    scheduler.add_job(webhook_jobs.webhook_retention_job, "interval", hours=24, id="webhook-retention")
     return scheduler
 
 

@@ -67,3 +67,19 @@ def tenants(topology: object) -> dict[str, object]:
 @pytest.fixture(params=TIERS)
 def tier(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture
+def as_role(tenants: dict[str, object]):  # type: ignore[no-untyped-def]
+    """A context for a member with a system role, in the given tenant (default a-shared)."""
+    import uuid
+
+    from core.context import Actor
+    from core.rbac.permissions import SYSTEM_ROLES
+    from core.tenancy.registry import context_for, get_tenant
+
+    def make(role: str, slug: str = "a-shared", user_id: uuid.UUID | None = None):  # type: ignore[no-untyped-def]
+        actor = Actor("user", str(user_id or uuid.uuid5(uuid.NAMESPACE_DNS, f"{role}@{slug}")), f"{role}@{slug}")
+        return context_for(get_tenant(slug), actor, role=role, permissions=SYSTEM_ROLES[role])
+
+    return make

@@ -9,6 +9,179 @@ from typing import Any
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
 
 STRINGS: dict[str, dict[str, str]] = {
+    # --- identity: sign-up, sign-in, password reset, invitations, members -------------
+    "login.subtitle": {"id": "Masuk ke akun perusahaan Anda.", "en": "Sign in to your company account."},
+    "login.locked": {
+        "id": "Terlalu banyak percobaan masuk yang gagal untuk email ini. Coba lagi setelah {time}.",
+        "en": "Too many failed sign-in attempts for this email. Try again after {time}.",
+    },
+    "login.forgot": {"id": "Lupa kata sandi?", "en": "Forgot your password?"},
+    "login.signup": {"id": "Daftarkan perusahaan baru", "en": "Sign up a new company"},
+    "login.or": {"id": "Belum punya akun?", "en": "New to Business OS?"},
+    "session.expired": {
+        "id": "Sesi Anda telah berakhir. Silakan masuk kembali.",
+        "en": "Your session has ended. Please sign in again.",
+    },
+    "signup.title": {"id": "Daftarkan perusahaan", "en": "Sign up your company"},
+    "signup.intro": {
+        "id": "Buat akun perusahaan baru. Anda akan menjadi Admin-nya.",
+        "en": "Create a new company account. You will be its Admin.",
+    },
+    "signup.company_section": {"id": "Perusahaan", "en": "Company"},
+    "signup.you_section": {"id": "Akun Anda", "en": "Your account"},
+    "signup.company": {"id": "Nama perusahaan", "en": "Company name"},
+    "signup.slug": {"id": "Nama singkat (opsional)", "en": "Short name (optional)"},
+    "signup.slug_help": {
+        "id": "Huruf kecil, angka, dan tanda hubung. Dibuat dari nama perusahaan bila dikosongkan.",
+        "en": "Lowercase letters, digits and hyphens. Made from the company name when left empty.",
+    },
+    "signup.region": {"id": "Lokasi data", "en": "Data region"},
+    "signup.region_help": {
+        "id": "Server tempat data perusahaan disimpan. Indonesia: server di Jakarta.",
+        "en": "The server that holds the company's data. Indonesia: a server in Jakarta.",
+    },
+    "signup.tier": {"id": "Paket awal", "en": "Starting tier"},
+    "signup.tier_help": {
+        "id": "Bersama: hemat, data dipisah dengan keamanan tingkat baris. Skema terpisah atau basis data khusus: "
+              "isolasi lebih kuat. Paket dapat diubah nanti.",
+        "en": "Shared: economical, data kept apart by row-level security. Own schema or dedicated database: "
+              "stronger isolation. The tier can be changed later.",
+    },
+    "signup.full_name": {"id": "Nama lengkap", "en": "Full name"},
+    "signup.email": {"id": "Email kerja", "en": "Work email"},
+    "signup.password": {"id": "Kata sandi", "en": "Password"},
+    "signup.password_confirm": {"id": "Ulangi kata sandi", "en": "Repeat the password"},
+    "signup.language": {"id": "Bahasa", "en": "Language"},
+    "signup.submit": {"id": "Buat perusahaan", "en": "Create the company"},
+    "signup.working": {"id": "Menyiapkan tempat data perusahaan Anda ...", "en": "Preparing your company's data ..."},
+    "signup.done": {
+        "id": "Perusahaan {company} telah dibuat di server {region}. Silakan masuk.",
+        "en": "{company} has been created on the {region} server. Please sign in.",
+    },
+    "signup.have_account": {"id": "Sudah punya akun? Masuk", "en": "Already have an account? Sign in"},
+    "password.rules": {
+        "id": "Minimal 8 karakter, tanpa spasi di awal atau akhir.",
+        "en": "At least 8 characters, no space at the start or end.",
+    },
+    "password.mismatch": {"id": "Kedua kata sandi tidak sama.", "en": "The two passwords do not match."},
+    "forgot.title": {"id": "Lupa kata sandi", "en": "Forgot password"},
+    "forgot.intro": {
+        "id": "Masukkan email akun Anda. Kami akan mengirim tautan untuk membuat kata sandi baru.",
+        "en": "Enter your account's email. We will send you a link to choose a new password.",
+    },
+    "forgot.email": {"id": "Email", "en": "Email"},
+    "forgot.submit": {"id": "Kirim tautan", "en": "Send the link"},
+    "forgot.sent": {
+        "id": "Jika ada akun untuk {email}, tautan untuk mengatur ulang kata sandi sudah dikirim. Periksa kotak masuk "
+              "Anda.",
+        "en": "If there is an account for {email}, a link to reset the password is on its way. Check your inbox.",
+    },
+    "back_to_login": {"id": "Kembali ke halaman masuk", "en": "Back to sign in"},
+    "reset.title": {"id": "Kata sandi baru", "en": "New password"},
+    "reset.intro": {"id": "Buat kata sandi baru untuk {email}.", "en": "Choose a new password for {email}."},
+    "reset.password": {"id": "Kata sandi baru", "en": "New password"},
+    "reset.submit": {"id": "Simpan kata sandi", "en": "Save the password"},
+    "reset.done": {
+        "id": "Kata sandi telah diubah dan semua sesi lama diakhiri. Silakan masuk dengan kata sandi baru.",
+        "en": "The password has been changed and every earlier session ended. Sign in with the new password.",
+    },
+    "reset.new_link": {"id": "Minta tautan baru", "en": "Ask for a new link"},
+    "link.invalid": {"id": "Tautan ini tidak valid.", "en": "This link is not valid."},
+    "link.expired": {"id": "Tautan ini sudah kedaluwarsa.", "en": "This link has expired."},
+    "link.used": {"id": "Tautan ini sudah pernah dipakai.", "en": "This link has already been used."},
+    "link.revoked": {"id": "Tautan ini sudah ditarik kembali.", "en": "This link has been withdrawn."},
+    "link.missing": {
+        "id": "Buka halaman ini melalui tautan di email Anda.",
+        "en": "Open this page through the link in your email.",
+    },
+    "accept.title": {"id": "Terima undangan", "en": "Accept the invitation"},
+    "accept.intro": {
+        "id": "Anda diundang bergabung dengan **{company}** sebagai **{role}**.",
+        "en": "You are invited to join **{company}** as **{role}**.",
+    },
+    "accept.email": {"id": "Email", "en": "Email"},
+    "accept.new_account": {
+        "id": "Buat akun Anda untuk {email}:",
+        "en": "Create your account for {email}:",
+    },
+    "accept.existing": {
+        "id": "Anda sudah memiliki akun dengan {email}. Terima undangan untuk menambahkan {company} ke akun itu.",
+        "en": "You already have an account with {email}. Accept to add {company} to it.",
+    },
+    "accept.submit_new": {"id": "Buat akun dan bergabung", "en": "Create the account and join"},
+    "accept.submit_existing": {"id": "Bergabung dengan {company}", "en": "Join {company}"},
+    "accept.done": {
+        "id": "Selamat bergabung dengan {company}! Silakan masuk.",
+        "en": "Welcome to {company}! Please sign in.",
+    },
+    "accept.done_signed_in": {
+        "id": "Anda sekarang anggota {company}. Pilih perusahaan itu di panel samping.",
+        "en": "You are now a member of {company}. Choose it in the sidebar.",
+    },
+    "nav.members": {"id": "Anggota", "en": "Members"},
+    "members.title": {"id": "Anggota", "en": "Members"},
+    "members.caption": {"id": "{count} anggota di {company}", "en": "{count} members of {company}"},
+    "members.name": {"id": "Nama", "en": "Name"},
+    "members.email": {"id": "Email", "en": "Email"},
+    "members.role": {"id": "Peran", "en": "Role"},
+    "members.joined": {"id": "Bergabung", "en": "Joined"},
+    "members.last_login": {"id": "Terakhir masuk", "en": "Last sign-in"},
+    "members.never": {"id": "belum pernah", "en": "never"},
+    "members.manage": {"id": "Ubah peran atau keluarkan anggota", "en": "Change a role or remove a member"},
+    "members.member": {"id": "Anggota", "en": "Member"},
+    "members.new_role": {"id": "Peran baru", "en": "New role"},
+    "members.save_role": {"id": "Simpan peran", "en": "Save the role"},
+    "members.remove": {"id": "Keluarkan dari perusahaan", "en": "Remove from the company"},
+    "members.remove_confirm": {
+        "id": "Ya, keluarkan {name} dari perusahaan",
+        "en": "Yes, remove {name} from the company",
+    },
+    "members.role_changed": {"id": "Peran {name} sekarang {role}.", "en": "{name} is now {role}."},
+    "members.removed": {"id": "{name} telah dikeluarkan.", "en": "{name} has been removed."},
+    "members.invite": {"id": "Undang orang", "en": "Invite someone"},
+    "members.invite_email": {"id": "Email", "en": "Email"},
+    "members.invite_role": {"id": "Peran", "en": "Role"},
+    "members.invite_language": {"id": "Bahasa email", "en": "Email language"},
+    "members.invite_submit": {"id": "Kirim undangan", "en": "Send the invitation"},
+    "members.invite_sent": {
+        "id": "Undangan terkirim ke {email}. Tautannya berlaku sampai {expires}.",
+        "en": "Invitation sent to {email}. The link works until {expires}.",
+    },
+    "members.pending": {"id": "Undangan yang belum diterima", "en": "Open invitations"},
+    "members.expires": {"id": "Berlaku sampai", "en": "Valid until"},
+    "members.invited_by": {"id": "Diundang oleh", "en": "Invited by"},
+    "members.revoke": {"id": "Tarik undangan untuk", "en": "Withdraw the invitation for"},
+    "members.revoke_submit": {"id": "Tarik undangan", "en": "Withdraw"},
+    "members.revoked": {"id": "Undangan untuk {email} ditarik.", "en": "The invitation for {email} was withdrawn."},
+    "err.email": {"id": "Alamat email tidak valid.", "en": "The email address is not valid."},
+    "err.email_taken": {"id": "Sudah ada akun dengan email ini.", "en": "An account with this email already exists."},
+    "err.email_exists": {
+        "id": "Sudah ada akun dengan email ini: masukkan kata sandinya untuk menambah perusahaan baru, atau masuk.",
+        "en": "An account with this email already exists: enter its password to add a new company, or sign in.",
+    },
+    "err.email_member": {"id": "Orang ini sudah menjadi anggota.", "en": "This person is already a member."},
+    "err.full_name": {"id": "Nama wajib diisi (maksimal 200 karakter).", "en": "A name is required (at most 200 "
+                                                                                  "characters)."},
+    "err.password_short": {"id": "Kata sandi minimal 8 karakter.", "en": "The password needs at least 8 characters."},
+    "err.password_long": {"id": "Kata sandi terlalu panjang (maksimal 72 byte).",
+                          "en": "The password is too long (at most 72 bytes)."},
+    "err.password_spaces": {"id": "Kata sandi tidak boleh diawali atau diakhiri spasi.",
+                            "en": "The password may not begin or end with a space."},
+    "err.company": {"id": "Nama perusahaan wajib diisi (maksimal 200 karakter).",
+                    "en": "A company name is required (at most 200 characters)."},
+    "err.slug": {"id": "Nama singkat: 3-40 huruf kecil, angka, atau tanda hubung, diawali huruf.",
+                 "en": "Short name: 3 to 40 lowercase letters, digits or hyphens, starting with a letter."},
+    "err.slug_taken": {"id": "Nama singkat ini sudah dipakai; pilih yang lain.",
+                       "en": "This short name is taken; choose another."},
+    "err.last_admin": {"id": "Perusahaan harus memiliki setidaknya satu Admin; jadikan orang lain Admin dulu.",
+                       "en": "The company needs at least one Admin; make someone else Admin first."},
+    "err.grant": {"id": "Anda tidak dapat memberikan peran {role}: peran itu memuat izin {permission} yang tidak "
+                        "Anda miliki.",
+                  "en": "You cannot grant the role {role}: it carries the permission {permission}, which you do "
+                        "not have."},
+    "err.permission": {"id": "Anda tidak memiliki izin untuk ini (izin yang diperlukan: {permission}).",
+                       "en": "You do not have permission for this (missing permission: {permission})."},
+    "err.not_found": {"id": "Tidak ditemukan di perusahaan ini.", "en": "Not found in this company."},
     "app.title": {"id": "Business OS", "en": "Business OS"},
     "app.tagline": {
         "id": "Faktur, pengeluaran, proyek, dan pengetahuan perusahaan, dalam satu tempat.",
@@ -84,6 +257,43 @@ STRINGS: dict[str, dict[str, str]] = {
     "role.admin": {"id": "Admin", "en": "Admin"},
     "role.manager": {"id": "Manajer", "en": "Manager"},
     "role.staff": {"id": "Staf", "en": "Staff"},
+    "nav.audit": {"id": "Log audit", "en": "Audit log"},
+    "audit.title": {"id": "Log audit", "en": "Audit log"},
+    "audit.caption": {
+        "id": "Setiap perubahan data dan tindakan akun, tidak dapat diubah dan dirantai dengan hash.",
+        "en": "Every change to the data and every account action, append-only and hash-chained.",
+    },
+    "audit.person": {"id": "Orang", "en": "Person"},
+    "audit.everyone": {"id": "Semua orang", "en": "Everyone"},
+    "audit.table": {"id": "Tabel", "en": "Table"},
+    "audit.all_tables": {"id": "Semua tabel", "en": "All tables"},
+    "audit.action": {"id": "Tindakan", "en": "Action"},
+    "audit.all_actions": {"id": "Semua tindakan", "en": "All actions"},
+    "audit.action.insert": {"id": "Tambah", "en": "Insert"},
+    "audit.action.update": {"id": "Ubah", "en": "Update"},
+    "audit.action.delete": {"id": "Hapus", "en": "Delete"},
+    "audit.dates": {"id": "Tanggal", "en": "Dates"},
+    "audit.empty": {"id": "Tidak ada kejadian yang cocok dengan filter.", "en": "No events match the filters."},
+    "audit.col.time": {"id": "Waktu", "en": "Time"},
+    "audit.col.person": {"id": "Orang", "en": "Person"},
+    "audit.col.action": {"id": "Tindakan", "en": "Action"},
+    "audit.col.table": {"id": "Tabel", "en": "Table"},
+    "audit.col.target": {"id": "Baris / sasaran", "en": "Row / target"},
+    "audit.col.changed": {"id": "Kolom berubah", "en": "Changed fields"},
+    "audit.col.request": {"id": "ID permintaan", "en": "Request id"},
+    "audit.control_plane": {"id": "(akun & akses)", "en": "(accounts & access)"},
+    "audit.previous": {"id": "Sebelumnya", "en": "Previous"},
+    "audit.next": {"id": "Berikutnya", "en": "Next"},
+    "audit.page": {"id": "Halaman {page}", "en": "Page {page}"},
+    "audit.diff.title": {"id": "Sebelum dan sesudah", "en": "Before and after"},
+    "audit.diff.event": {"id": "Kejadian", "en": "Event"},
+    "audit.diff.who": {"id": "Oleh {person} · permintaan {request}", "en": "By {person} · request {request}"},
+    "audit.diff.field": {"id": "Kolom", "en": "Field"},
+    "audit.diff.before": {"id": "Sebelum", "en": "Before"},
+    "audit.diff.after": {"id": "Sesudah", "en": "After"},
+    "audit.diff.changed": {"id": "Berubah", "en": "Changed"},
+    "audit.diff.none": {"id": "Tidak ada nilai untuk ditampilkan.", "en": "No values to show."},
+    "audit.export": {"id": "Ekspor CSV", "en": "Export CSV"},
 }
 
 
@@ -126,3 +336,13 @@ def date_label(day: dt.date, lang: str = "id") -> str:
     if lang == "id":
         return f"{day.day} {MONTHS_ID[day.month - 1]} {day.year}"
     return day.strftime("%d %b %Y")
+
+
+def _merge_area_strings() -> None:
+    from ui.strings import business, webhooks
+
+    for area in (business, webhooks):
+        STRINGS.update(area.STRINGS)
+
+
+_merge_area_strings()

@@ -24,8 +24,16 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/home.py", "nav.home", "🏠", None),
+    PageSpec("pages/dashboard.py", "nav.dashboard", "📊", "dashboard.read"),
+    PageSpec("pages/invoices.py", "nav.invoices", "🧾", "invoice.read"),
+    PageSpec("pages/customers.py", "nav.customers", "🏢", "customer.read"),
+    PageSpec("pages/spending.py", "nav.spending", "💸", "expense.read"),
+    PageSpec("pages/projects.py", "nav.projects", "🗂️", None),
     PageSpec("pages/employees.py", "nav.employees", "👥", "employee.read"),
     PageSpec("pages/roles.py", "nav.roles", "🛡️", "role.manage", "settings"),
+    PageSpec("pages/members.py", "nav.members", "🤝", "member.read", "settings"),
+    PageSpec("pages/webhooks.py", "nav.webhooks", "🔔", "webhook.manage", "settings"),
+    PageSpec("pages/audit.py", "nav.audit", "📜", "audit.read", "settings"),
 )
 
 

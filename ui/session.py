@@ -35,14 +35,32 @@ def signed_in() -> SignedIn | None:
     return value if isinstance(value, SignedIn) else None
 
 
-def sign_in(user_id: uuid.UUID, email: str, full_name: str, language: str) -> None:
+def sign_in(user_id: uuid.UUID, email: str, full_name: str, language: str, token: str | None = None) -> None:
+    """Remember the signed-in user; `token` is the server-side session (core.identity.sessions)."""
     st.session_state["user"] = SignedIn(user_id, email, full_name)
-    st.session_state.setdefault("lang", language)
+    st.session_state["session_token"] = token
+    if not st.session_state.get("lang_chosen"):
+        st.session_state["lang"] = language
+
+
+def session_token() -> str | None:
+    value = st.session_state.get("session_token")
+    return value if isinstance(value, str) else None
 
 
 def sign_out() -> None:
-    for key in ("user", "tenant_id"):
+    for key in ("user", "tenant_id", "session_token"):
         st.session_state.pop(key, None)
+
+
+def flash(key: str, **values: Any) -> None:
+    """A message shown once on the next page (after st.rerun / switch_page)."""
+    st.session_state["flash"] = (key, values)
+
+
+def take_flash() -> tuple[str, dict[str, Any]] | None:
+    value = st.session_state.pop("flash", None)
+    return value if isinstance(value, tuple) else None
 
 
 def memberships() -> list[MembershipView]:

@@ -11,9 +11,10 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import Context
+from api.errors import ERROR_RESPONSES
 from core.employees import service
 
-router = APIRouter(prefix="/api/v1/employees", tags=["employees"])
+router = APIRouter(prefix="/api/v1/employees", tags=["employees"], responses=ERROR_RESPONSES)
 
 
 class EmployeeOut(BaseModel):

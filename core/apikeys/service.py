@@ -13,7 +13,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text
 
 from core.apikeys.models import ApiKey
 from core.apikeys.scopes import SCOPES, permissions_of
@@ -22,7 +22,8 @@ from core.context import Actor, TenantContext
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.rbac.guard import require
 from core.rbac.service import permissions_for, role_exists
-from core.tenancy.registry import context_for, get_tenant
+from core.tenancy.models import Tenant
+from core.tenancy.registry import context_for
 from db.session import control_session
 
 KEY_PREFIX = "bos_live_"
@@ -127,23 +128,65 @@ def rotate_key(ctx: TenantContext, key_id: uuid.UUID, overlap: dt.timedelta = dt
     return created
 
 
+class RateLimited(DomainError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, limit: int, retry_after: int) -> None:
+        super().__init__(f"rate limit of {limit} requests per minute reached; retry in {retry_after} s",
+                         details={"limit": limit, "retry_after": retry_after})
+        self.retry_after = retry_after
+
+
+# One round trip: find the key and its tenant, count the request in the key's current
+# one-minute window, and touch last_used_at at most once a minute.
+_AUTHENTICATE = text(
+    """
+    WITH k AS (
+        SELECT k.id, k.name, k.role, k.scopes, k.expires_at, k.revoked_at, k.rate_limit_per_minute,
+               t.id AS tenant_id, t.slug, t.name AS tenant_name, t.tier, t.region, t.status, t.database_name,
+               t.schema_name, t.external_url_encrypted, t.timezone, t.locale, t.currency
+        FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
+        WHERE k.key_hash = :hash
+    ), counted AS (
+        INSERT INTO api_rate_windows (api_key_id, window_start, count)
+        SELECT id, date_trunc('minute', now()), 1 FROM k
+        WHERE (revoked_at IS NULL OR revoked_at > now()) AND (expires_at IS NULL OR expires_at > now())
+        ON CONFLICT (api_key_id, window_start) DO UPDATE SET count = api_rate_windows.count + 1
+        RETURNING count
+    ), touched AS (
+        UPDATE api_keys SET last_used_at = now()
+        WHERE id = (SELECT id FROM k) AND (last_used_at IS NULL OR last_used_at < now() - interval '60 seconds')
+        RETURNING id
+    )
+    SELECT k.*, (SELECT count FROM counted) AS window_count,
+           60 - extract(epoch FROM now() - date_trunc('minute', now()))::int AS window_left,
+           now() AS now, (SELECT count(*) FROM touched) AS touched
+    FROM k
+    """
+)
+
+
 def authenticate(secret: str, *, request_id: str | None = None) -> TenantContext:
-    """The tenant context an API key acts in; raises InvalidApiKey for anything else."""
+    """The tenant context an API key acts in; raises InvalidApiKey or RateLimited."""
     if not secret.startswith(KEY_PREFIX) or len(secret) > 200:
         raise InvalidApiKey("the API key is not valid")
-    now = _now()
     with control_session() as s:
-        key = s.scalars(select(ApiKey).where(ApiKey.key_hash == _hash(secret))).one_or_none()
-        if key is None:
-            raise InvalidApiKey("the API key is not valid")
-        if key.revoked_at is not None and key.revoked_at <= now:
-            raise InvalidApiKey("the API key has been revoked")
-        if key.expires_at is not None and key.expires_at <= now:
-            raise InvalidApiKey("the API key has expired")
-        if key.last_used_at is None or now - key.last_used_at > dt.timedelta(seconds=60):
-            s.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
-        tenant_id, key_id, name, role, scopes = key.tenant_id, key.id, key.name, key.role, list(key.scopes)
-    tenant = get_tenant(tenant_id)
-    permissions = permissions_for(tenant_id, role) & permissions_of(scopes)
-    return context_for(tenant, Actor("api_key", str(key_id), name), role=role, permissions=permissions,
-                       request_id=request_id)
+        row = s.execute(_AUTHENTICATE, {"hash": _hash(secret)}).mappings().one_or_none()
+    if row is None:
+        raise InvalidApiKey("the API key is not valid")
+    if row["revoked_at"] is not None and row["revoked_at"] <= row["now"]:
+        raise InvalidApiKey("the API key has been revoked")
+    if row["expires_at"] is not None and row["expires_at"] <= row["now"]:
+        raise InvalidApiKey("the API key has expired")
+    if row["window_count"] is not None and row["window_count"] > row["rate_limit_per_minute"]:
+        raise RateLimited(row["rate_limit_per_minute"], max(1, int(row["window_left"])))
+    tenant = Tenant(
+        id=row["tenant_id"], slug=row["slug"], name=row["tenant_name"], tier=row["tier"], region=row["region"],
+        status=row["status"], database_name=row["database_name"], schema_name=row["schema_name"],
+        external_url_encrypted=row["external_url_encrypted"], timezone=row["timezone"], locale=row["locale"],
+        currency=row["currency"],
+    )
+    permissions = permissions_for(tenant.id, row["role"]) & permissions_of(row["scopes"])
+    return context_for(tenant, Actor("api_key", str(row["id"]), row["name"]), role=row["role"],
+                       permissions=permissions, request_id=request_id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String, Text, UniqueConstraint
+from decimal import Decimal
+
+from sqlalchemy import Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import TenantBase, TenantScoped
@@ -17,3 +19,6 @@ class Customer(TenantScoped, TenantBase):
     phone: Mapped[str | None] = mapped_column(String(40))
     npwp: Mapped[str | None] = mapped_column(String(32))
     address: Mapped[str | None] = mapped_column(Text)
+    payment_terms_days: Mapped[int] = mapped_column(Integer, nullable=False, server_default="30")
+    credit_limit: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    notes: Mapped[str | None] = mapped_column(Text)

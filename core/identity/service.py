@@ -1,4 +1,4 @@
-"""Users, memberships and plain password login (control plane)."""
+"""Users and memberships (control plane); sign-in itself lives in core.identity.auth."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from core.errors import Conflict, DomainError, ValidationFailed
+from core.errors import Conflict, DomainError, Locked, ValidationFailed
 from core.identity.models import Membership, User
-from core.identity.passwords import MAX_BYTES, MIN_LENGTH, hash_password, verify_password
+from core.identity.passwords import MAX_BYTES, MIN_LENGTH, hash_password
 from core.tenancy.models import Tenant
 from db.session import control_session
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 ROLES = ("admin", "manager", "staff")
+LANGUAGES = ("id", "en")
 # Verified against when the email is unknown, so both paths cost the same time.
 _DUMMY_HASH = "$2b$12$JTvDJ83nKt/KUhicXdXxsur1YUxfrutyyH.R.rWBIcYn8VUrBxKry"
 
@@ -23,6 +25,27 @@ _DUMMY_HASH = "$2b$12$JTvDJ83nKt/KUhicXdXxsur1YUxfrutyyH.R.rWBIcYn8VUrBxKry"
 class AuthenticationFailed(DomainError):
     status = 401
     code = "authentication_failed"
+
+
+class AccountLocked(Locked):
+    code = "account_locked"
+
+
+class LinkRefused(DomainError):
+    """An invitation or reset link that cannot be used: details["reason"] says why."""
+
+    status = 410
+    code = "link_refused"
+
+    def __init__(self, reason: str, what: str) -> None:
+        messages = {
+            "invalid": f"this {what} link is not valid",
+            "expired": f"this {what} link has expired",
+            "used": f"this {what} link has already been used",
+            "revoked": f"this {what} link was withdrawn",
+        }
+        super().__init__(messages[reason], details={"reason": reason})
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -46,22 +69,38 @@ def validate_password(password: str) -> None:
                                details={"password": "too short"})
     if len(password.encode()) > MAX_BYTES:
         raise ValidationFailed(f"the password may be at most {MAX_BYTES} bytes", details={"password": "too long"})
+    if password != password.strip():
+        # The sign-in widget trims what is typed; a password must survive that unchanged.
+        raise ValidationFailed("the password may not begin or end with a space", details={"password": "spaces"})
 
 
-def create_user(email: str, full_name: str, password: str, language: str = "id") -> User:
+def validate_new_user(email: str, full_name: str, password: str) -> str:
+    """Check a new account's fields; returns the normalised email."""
     email = normalise_email(email)
-    if not EMAIL_RE.match(email):
+    if not EMAIL_RE.match(email) or len(email) > 254:
         raise ValidationFailed(f"'{email}' is not a valid email address", details={"email": "invalid"})
     if not full_name.strip() or len(full_name) > 200:
         raise ValidationFailed("a name of 1 to 200 characters is required", details={"full_name": "invalid"})
     validate_password(password)
+    return email
+
+
+def insert_user(s: Session, email: str, full_name: str, password: str, language: str = "id") -> User:
+    """Add a validated user inside the caller's transaction."""
+    email = validate_new_user(email, full_name, password)
+    if s.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        raise Conflict(f"an account for {email} already exists", details={"email": "taken"})
+    user = User(email=email, full_name=full_name.strip(), password_hash=hash_password(password),
+                language=language if language in LANGUAGES else "id")
+    s.add(user)
+    s.flush()
+    return user
+
+
+def create_user(email: str, full_name: str, password: str, language: str = "id") -> User:
+    validate_new_user(email, full_name, password)
     with control_session() as s:
-        if s.scalar(select(func.count()).select_from(User).where(User.email == email)):
-            raise Conflict(f"an account for {email} already exists", details={"email": "taken"})
-        user = User(email=email, full_name=full_name.strip(), password_hash=hash_password(password),
-                    language=language)
-        s.add(user)
-        s.flush()
+        user = insert_user(s, email, full_name, password, language)
         s.expunge(user)
     return user
 
@@ -83,11 +122,10 @@ def add_membership(user_id: uuid.UUID, tenant_id: uuid.UUID, role: str) -> None:
 
 
 def authenticate(email: str, password: str) -> User:
-    user = get_user_by_email(email)
-    ok = verify_password(password, user.password_hash if user else _DUMMY_HASH)
-    if user is None or not ok or not user.is_active:
-        raise AuthenticationFailed("wrong email or password")
-    return user
+    """Throttled password check (see core.identity.auth); raises AuthenticationFailed or AccountLocked."""
+    from core.identity.auth import check_credentials
+
+    return check_credentials(email, password)
 
 
 def memberships_of(user_id: uuid.UUID) -> list[MembershipView]:

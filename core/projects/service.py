@@ -44,7 +44,7 @@ def _members(s: Session, project_id: uuid.UUID) -> tuple[uuid.UUID, ...]:
     return tuple(s.scalars(select(ProjectMember.user_id).where(ProjectMember.project_id == project_id)))
 
 
-def _load(s: Session, ctx: TenantContext, project_id: uuid.UUID) -> Project:
+def load_visible(s: Session, ctx: TenantContext, project_id: uuid.UUID) -> Project:
     project = s.scalars(select(Project).where(Project.id == project_id, _visible(ctx))).one_or_none()
     if project is None:
         raise NotFound("no such project")
@@ -59,7 +59,7 @@ def list_projects(ctx: TenantContext) -> list[ProjectView]:
 
 def get_project(ctx: TenantContext, project_id: uuid.UUID) -> ProjectView:
     with tenant_session(ctx) as s:
-        p = _load(s, ctx, project_id)
+        p = load_visible(s, ctx, project_id)
         return ProjectView(p.id, p.name, p.description, p.status, _members(s, p.id))
 
 
@@ -83,7 +83,7 @@ def create_project(ctx: TenantContext, name: str, description: str | None = None
 def set_members(ctx: TenantContext, project_id: uuid.UUID, members: list[uuid.UUID]) -> ProjectView:
     """Replace a project's members: with project.manage, or as the project's owner."""
     with tenant_session(ctx) as s:
-        p = _load(s, ctx, project_id)
+        p = load_visible(s, ctx, project_id)
         if not can(ctx, "project.manage") and p.owner_user_id != _user_id(ctx):
             raise PermissionDenied("project.manage")
         require_write(ctx, "project.create" if p.owner_user_id == _user_id(ctx) else "project.manage")

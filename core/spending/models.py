@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Date, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import TenantBase, TenantScoped
@@ -24,3 +26,4 @@ class Expense(TenantScoped, TenantBase):
     amount: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
     currency: Mapped[str] = mapped_column(String(3), nullable=False, server_default="IDR")
     description: Mapped[str | None] = mapped_column(Text)
+    attachment_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))

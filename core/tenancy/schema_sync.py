@@ -6,11 +6,24 @@ transaction under an advisory lock (two syncs never collide; the second waits an
 finds nothing to do). Results go to a ledger in the control plane; a failing target is
 recorded and reported while the others go on, and the next run touches only targets
 that are behind or failed.
+
+Two ways to migrate a target, with the same result (tests compare the catalogs):
+
+* static: when every pending step renders to plain SQL (db.migrate.static_upgrade_sql),
+  the SQL is rendered once per process and each target gets one message: transaction,
+  advisory lock, search_path, a guard on its revision, the DDL, the audit-trigger
+  installer, the grants (only when the SQL can make a relation), commit. Threads, one
+  pooled connection each; this costs little more than the DDL itself.
+* Alembic: new targets (no version table), steps that look at the database while they
+  run, and targets another sync moved meanwhile go through Alembic one by one, in worker
+  processes (Alembic's `op` is a module-level proxy, one migration per process at a time).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import re
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -18,10 +31,13 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
+from typing import cast
 
-from sqlalchemy import select, text
+import psycopg
+from sqlalchemy import Connection, Table, select, text
 from sqlalchemy.dialects.postgresql import insert
 
+from core.config import get_settings
 from core.context import TenantStatus, Tier
 from core.tenancy.models import SchemaSyncTarget, Tenant
 from core.tenancy.placement import admin_url
@@ -30,13 +46,16 @@ from db.migrate import (
     apply_grants,
     current_revision,
     downgrade,
+    grants_sql,
     head,
     pending_revisions,
     quote_ident,
+    quote_literal,
     reverted_revisions,
+    static_upgrade_sql,
     upgrade,
 )
-from db.session import control_session
+from db.session import control_session, search_path_for
 from db.topology import Topology, get_topology, hide_password
 
 # Tenants whose storage exists and must follow the schema.
@@ -87,12 +106,15 @@ def shared_target(region: str, topology: Topology) -> Target:
     return Target(f"shared:{region}", "shared", region, topology.shared_url(region, admin=True))
 
 
-def tenant_target(tenant: Tenant, topology: Topology) -> Target:
+def tenant_target(tenant: Tenant, topology: Topology, shared_urls: dict[str, str] | None = None) -> Target:
+    """The target holding a tenant's tables; `shared_urls` (region -> the shared database's
+    admin URL) saves building the same URL for every schema tenant of a region."""
     if tenant.tier == Tier.SCHEMA:
         assert tenant.schema_name
+        url = (shared_urls or {}).get(tenant.region) or admin_url(tenant, topology)
         return Target(
-            f"schema:{tenant.region}:{tenant.schema_name}", "schema", tenant.region,
-            admin_url(tenant, topology), tenant.schema_name, tenant.id,
+            f"schema:{tenant.region}:{tenant.schema_name}", "schema", tenant.region, url,
+            tenant.schema_name, tenant.id,
         )
     if tenant.tier == Tier.DEDICATED:
         return Target(f"dedicated:{tenant.id}", "dedicated", tenant.region, admin_url(tenant, topology),
@@ -103,12 +125,13 @@ def tenant_target(tenant: Tenant, topology: Topology) -> Target:
 def all_targets(topology: Topology | None = None) -> list[Target]:
     topology = topology or get_topology()
     targets = [shared_target(region, topology) for region in topology.regions]
+    shared_urls = {t.region: t.admin_url for t in targets}
     with control_session() as s:
         tenants = s.scalars(
             select(Tenant).where(Tenant.status.in_(SYNCED_STATUSES), Tenant.tier != Tier.SHARED)
             .order_by(Tenant.slug)
         ).all()
-    targets += [tenant_target(t, topology) for t in tenants]
+    targets += [tenant_target(t, topology, shared_urls) for t in tenants]
     return targets
 
 
@@ -128,14 +151,16 @@ def read_revisions(targets: Sequence[Target], workers: int) -> dict[str, str | E
         try:
             with engine_for(url).connect() as conn:
                 versioned = set(conn.execute(text(
-                    "SELECT table_schema FROM information_schema.tables WHERE table_name = 'alembic_version'"
+                    "SELECT n.nspname FROM pg_catalog.pg_class c"
+                    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                    " WHERE c.relname = 'alembic_version' AND c.relkind IN ('r', 'p')"
                 )).scalars())
                 wanted = [t.schema for t in group if t.schema in versioned]
                 found: dict[str, str | None] = {}
                 if wanted:
                     union = " UNION ALL ".join(
-                        f"SELECT '{s}' AS s, (SELECT version_num FROM {quote_ident(s)}.alembic_version"
-                        " LIMIT 1) AS v" for s in wanted
+                        f"SELECT {quote_literal(s)} AS s, version_num AS v FROM {quote_ident(s)}.alembic_version"
+                        for s in wanted
                     )
                     found = {row.s: row.v for row in conn.execute(text(union))}
                 conn.rollback()
@@ -198,7 +223,180 @@ def _fresh_worker() -> None:
     engines.forget_all()
 
 
-def _migrate_all(targets: list[Target], app_user: str, destination: str, workers: int) -> list[TargetResult]:
+# --- the static path: SQL rendered once, one message per target --------------------------
+
+# Raised by the guard when a target is no longer at the revision the SQL was rendered for
+# (another sync got there first); the target then goes the Alembic way.
+_MOVED = "BOS01"
+_GUARD = (
+    "DO $bos_guard$ BEGIN IF (SELECT count(*) FROM alembic_version) <> 1 OR NOT EXISTS"
+    " (SELECT FROM alembic_version WHERE version_num = {current}) THEN"
+    f" RAISE EXCEPTION 'schema sync: the revision moved' USING ERRCODE = '{_MOVED}';"
+    " END IF; END $bos_guard$;"
+)
+# What db.migrate.upgrade runs after the migrations of a target (install_audit_triggers),
+# as one statement: the schema's audit installer, where the tree has one (t0003+).
+_AUDIT_TRIGGERS = (
+    "DO $bos_audit$ BEGIN"
+    " IF to_regprocedure(format('%I.audit_install_triggers(text)', current_schema())) IS NOT NULL THEN"
+    " EXECUTE format('SELECT %I.audit_install_triggers(%L)', current_schema(), current_schema());"
+    " END IF; END $bos_audit$;"
+)
+# Statements that can make a relation (a table or a sequence) the runtime role needs grants
+# on. Conservative: anything CREATEd other than an index, policy or trigger; serial and
+# identity columns; SELECT INTO; SET SCHEMA; and dynamic SQL.
+_MAKES_RELATIONS = re.compile(
+    r"\bCREATE\s+(?!(UNIQUE\s+)?INDEX\b|POLICY\b|TRIGGER\b)|SERIAL|IDENTITY|\bINTO\b(?<!INSERT INTO)"
+    r"|\bSET\s+SCHEMA\b|\bEXECUTE\b|\bDO\b",
+    re.IGNORECASE,
+)
+
+
+def _static_message(target: Target, current: str, body: str, app_user: str) -> str:
+    """The whole migration of one target as one message: transaction, advisory lock,
+    search_path, revision guard, the rendered DDL, audit triggers, grants, commit."""
+    parts = [
+        "BEGIN ISOLATION LEVEL READ COMMITTED;",
+        "SET LOCAL lock_timeout = '120s';",
+        f"SELECT pg_advisory_xact_lock(hashtext({quote_literal('schema-sync:' + target.key)}));",
+        f"SET LOCAL search_path TO {search_path_for(target.schema)};",
+        _GUARD.format(current=quote_literal(current)),  # each statement reads a fresh snapshot
+        body.rstrip().rstrip(";") + ";",
+        _AUDIT_TRIGGERS,
+    ]
+    if _MAKES_RELATIONS.search(body):
+        parts.append(grants_sql(target.schema, app_user) + ";")
+    parts.append("COMMIT;")
+    return "\n".join(parts)
+
+
+def _apply_static(conn: Connection, target: Target, current: str, destination: str, body: str,
+                  app_user: str, applied: list[str]) -> TargetResult | None:
+    """Apply SQL rendered for `current -> destination` to one target on `conn` (autocommit:
+    the message carries its own transaction control). None when the target is no longer
+    at `current`."""
+    started = time.perf_counter()
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, psycopg.Connection)
+    try:
+        raw.execute(_static_message(target, current, body, app_user))
+    except Exception as exc:
+        _reset(conn)
+        if isinstance(exc, psycopg.Error) and exc.sqlstate == _MOVED:
+            return None
+        return TargetResult(target, "failed", current, current, _ms(started), _short_error(exc))
+    return TargetResult(target, "ok", current, destination, _ms(started), applied=list(applied))
+
+
+def _reset(conn: Connection) -> None:
+    """After a failure: roll the target's transaction back, or drop the connection."""
+    raw = conn.connection.driver_connection
+    try:
+        if isinstance(raw, psycopg.Connection) and not raw.closed:
+            if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                raw.execute("ROLLBACK")
+            conn.rollback()
+            return
+    except Exception:  # noqa: S110 - the connection is discarded below
+        pass
+    conn.invalidate()
+
+
+def _migrate_static(items: list[tuple[Target, str, str]], app_user: str, destination: str,
+                    workers: int) -> tuple[list[TargetResult], list[Target]]:
+    """Threads pull targets (grouped by database) and keep one connection per database."""
+    queue = iter(sorted(items, key=lambda item: (item[0].admin_url, item[0].key)))
+    take = threading.Lock()
+    results: list[TargetResult] = []
+    moved: list[Target] = []
+    steps: dict[str, list[str]] = {}
+
+    def work() -> None:
+        url: str | None = None
+        conn: Connection | None = None
+        try:
+            while True:
+                with take:
+                    item = next(queue, None)
+                if item is None:
+                    return
+                target, current, body = item
+                if conn is None or url != target.admin_url:
+                    if conn is not None:
+                        conn.close()
+                        conn = None
+                    try:
+                        conn = engine_for(target.admin_url).connect().execution_options(
+                            isolation_level="AUTOCOMMIT")
+                    except Exception as exc:
+                        results.append(TargetResult(target, "failed", current, current, 0, _short_error(exc)))
+                        continue
+                    url = target.admin_url
+                try:
+                    if current not in steps:
+                        steps[current] = pending_revisions("tenant", current, destination)
+                    result = _apply_static(conn, target, current, destination, body, app_user, steps[current])
+                except Exception as exc:  # never lose a target to an unexpected error
+                    result = TargetResult(target, "failed", current, current, 0, _short_error(exc))
+                if result is None:
+                    moved.append(target)
+                else:
+                    results.append(result)
+                if conn.invalidated:  # the next target starts on a fresh connection
+                    conn.close()
+                    conn = None
+        finally:
+            if conn is not None:
+                conn.close()
+
+    # Each thread holds one pooled connection: stay within the pool of a database's engine.
+    settings = get_settings()
+    workers = max(1, min(workers, settings.pool_size + settings.pool_max_overflow - 1))
+    threads = [threading.Thread(target=work, name=f"schema-sync-{i}") for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, moved
+
+
+def _rendered(current: str, destination: str) -> str | None:
+    try:
+        return static_upgrade_sql("tenant", current, destination)
+    except Exception:  # e.g. a revision this code does not know: Alembic reports it per target
+        return None
+
+
+def _migrate_all(targets: list[Target], app_user: str, destination: str, workers: int,
+                 revisions: dict[str, str | Exception | None] | None = None) -> list[TargetResult]:
+    """Targets whose steps render to static SQL take the static path; the rest, new
+    targets and targets another sync moved meanwhile go through Alembic one by one."""
+    if not targets:
+        return []
+    workers = max(1, min(workers, len(targets)))
+    results: list[TargetResult] = []
+    static: list[tuple[Target, str, str]] = []
+    online: list[Target] = []
+    for t in targets:
+        current = (revisions or {}).get(t.key)
+        if not isinstance(current, str):  # a new target (no version table yet)
+            online.append(t)
+        elif current == destination:
+            results.append(TargetResult(t, "ok", current, current))  # at head; only the ledger lagged
+        elif body := _rendered(current, destination):
+            static.append((t, current, body))
+        else:
+            online.append(t)
+    if static:
+        done, moved = _migrate_static(static, app_user, destination, workers)
+        results += done
+        online += moved
+    return results + _migrate_online(online, app_user, destination, workers)
+
+
+def _migrate_online(targets: list[Target], app_user: str, destination: str, workers: int) -> list[TargetResult]:
+    if not targets:
+        return []
     workers = max(1, min(workers, len(targets)))
     if workers == 1:
         return [migrate_target(t, app_user, destination) for t in targets]
@@ -226,17 +424,19 @@ def record(results: Iterable[TargetResult]) -> None:
     rows.sort(key=lambda row: str(row["target"]))
     if not rows:
         return
-    stmt = insert(SchemaSyncTarget).values(rows)
+    table = cast(Table, SchemaSyncTarget.__table__)
+    stmt = insert(table)
     stmt = stmt.on_conflict_do_update(
-        index_elements=[SchemaSyncTarget.target],
+        index_elements=[table.c.target],
         set_={
             "revision": stmt.excluded.revision, "status": stmt.excluded.status,
             "duration_ms": stmt.excluded.duration_ms, "error": stmt.excluded.error,
-            "attempts": SchemaSyncTarget.attempts + 1, "updated_at": text("now()"),
+            "attempts": table.c.attempts + 1, "updated_at": text("now()"),
         },
     )
     with control_session() as s:
-        s.execute(stmt)
+        # One statement compiled once; the rows go in batches of multi-row VALUES.
+        s.connection().execute(stmt, rows)
 
 
 def ledger() -> dict[str, SchemaSyncTarget]:
@@ -278,7 +478,7 @@ def sync(
             todo.append(t)
 
     if todo:
-        results.extend(_migrate_all(todo, topology.app_user, want, workers))
+        results.extend(_migrate_all(todo, topology.app_user, want, workers, revisions))
     if not dry_run:
         record([r for r in results if r.applied or r.status == "failed" or r.target.key not in known
                 or known[r.target.key].status != "ok" or known[r.target.key].revision != r.after])

@@ -1,0 +1,152 @@
+"""/api/v1/invoices: list (cursor, filters), get, create, update draft, issue, pay, void."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import Context
+from api.errors import ERROR_RESPONSES
+from api.pagination import Page
+from core.invoices import service
+from core.invoices.calc import LineIn
+
+router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"], responses=ERROR_RESPONSES)
+Status = Literal["draft", "sent", "paid", "overdue", "void"]
+Money = Annotated[Decimal, Field(ge=0, lt=Decimal(10) ** 15, max_digits=18, decimal_places=2)]
+
+
+class LineInModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: str = Field(min_length=1, max_length=500)
+    quantity: Decimal = Field(gt=0, lt=Decimal(10) ** 9, max_digits=14, decimal_places=3)
+    unit_price: Money
+    discount_pct: Decimal = Field(default=Decimal(0), ge=0, le=100, max_digits=5, decimal_places=2)
+
+
+class InvoiceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    customer_id: uuid.UUID
+    issue_date: dt.date
+    due_date: dt.date | None = None
+    payment_terms_days: int | None = Field(default=None, ge=0, le=365)
+    currency: str = Field(default="IDR", min_length=3, max_length=3)
+    discount_pct: Decimal | None = Field(default=None, ge=0, le=100, max_digits=5, decimal_places=2)
+    discount_amount: Money | None = None
+    notes: str | None = Field(default=None, max_length=5000)
+    lines: list[LineInModel] = Field(min_length=1, max_length=200)
+
+    def draft(self) -> service.DraftIn:
+        return service.DraftIn(
+            customer_id=self.customer_id, issue_date=self.issue_date, due_date=self.due_date,
+            payment_terms_days=self.payment_terms_days, currency=self.currency, discount_pct=self.discount_pct,
+            discount_amount=self.discount_amount, notes=self.notes,
+            lines=[LineIn(ln.description, ln.quantity, ln.unit_price, ln.discount_pct) for ln in self.lines],
+        )
+
+
+class PaymentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: Money | None = Field(default=None, description="defaults to the whole balance")
+    paid_on: dt.date
+    method: str | None = Field(default=None, max_length=40)
+    reference: str | None = Field(default=None, max_length=120)
+
+
+class VoidIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class LineOut(BaseModel):
+    position: int
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    discount_pct: Decimal
+    line_total: Decimal
+
+
+class InvoiceOut(BaseModel):
+    id: uuid.UUID
+    number: str | None
+    customer_id: uuid.UUID
+    customer_name: str
+    issue_date: dt.date
+    due_date: dt.date
+    status: Status
+    currency: str
+    subtotal: Decimal
+    discount_amount: Decimal
+    tax_rate: Decimal
+    tax_amount: Decimal
+    total: Decimal
+    amount_paid: Decimal
+    balance: Decimal
+    notes: str | None
+    created_at: dt.datetime
+    lines: list[LineOut] = Field(default_factory=list)
+
+
+def out(v: service.InvoiceView) -> InvoiceOut:
+    return InvoiceOut(
+        id=v.id, number=v.number, customer_id=v.customer_id, customer_name=v.customer_name, issue_date=v.issue_date,
+        due_date=v.due_date, status=v.status, currency=v.currency, subtotal=v.subtotal,  # type: ignore[arg-type]
+        discount_amount=v.discount_amount, tax_rate=v.tax_rate, tax_amount=v.tax_amount, total=v.total,
+        amount_paid=v.amount_paid, balance=v.balance, notes=v.notes, created_at=v.created_at,
+        lines=[LineOut(**ln.__dict__) for ln in v.lines],
+    )
+
+
+@router.get("", response_model=Page[InvoiceOut], summary="List invoices, newest first")
+async def list_invoices(
+    ctx: Context,
+    status: Status | None = None,
+    customer_id: uuid.UUID | None = None,
+    date_from: dt.date | None = Query(default=None, description="issue date from"),
+    date_to: dt.date | None = Query(default=None, description="issue date to"),
+    limit: int = Query(default=50, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=200),
+) -> Page[InvoiceOut]:
+    filters = service.Filters(status=status, customer_id=customer_id, date_from=date_from, date_to=date_to)
+    page = await run_in_threadpool(service.list_invoices, ctx, filters, limit=limit, cursor=cursor)
+    return Page[InvoiceOut](data=[out(v) for v in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/{invoice_id}", response_model=InvoiceOut, summary="Get an invoice with its lines")
+async def get_invoice(ctx: Context, invoice_id: uuid.UUID) -> InvoiceOut:
+    return out(await run_in_threadpool(service.get_invoice, ctx, invoice_id))
+
+
+@router.post("", response_model=InvoiceOut, status_code=201, summary="Create a draft invoice")
+async def create_invoice(ctx: Context, payload: InvoiceIn) -> InvoiceOut:
+    return out(await run_in_threadpool(service.create_draft, ctx, payload.draft()))
+
+
+@router.put("/{invoice_id}", response_model=InvoiceOut, summary="Replace a draft invoice")
+async def update_invoice(ctx: Context, invoice_id: uuid.UUID, payload: InvoiceIn) -> InvoiceOut:
+    return out(await run_in_threadpool(service.update_draft, ctx, invoice_id, payload.draft()))
+
+
+@router.post("/{invoice_id}/send", response_model=InvoiceOut, summary="Issue (send) a draft: it gets its number")
+async def send_invoice(ctx: Context, invoice_id: uuid.UUID) -> InvoiceOut:
+    return out(await run_in_threadpool(service.issue, ctx, invoice_id))
+
+
+@router.post("/{invoice_id}/payments", response_model=InvoiceOut, summary="Record a payment (full or partial)")
+async def pay_invoice(ctx: Context, invoice_id: uuid.UUID, payload: PaymentIn) -> InvoiceOut:
+    if payload.amount is None:
+        return out(await run_in_threadpool(service.mark_paid, ctx, invoice_id, payload.paid_on, payload.method))
+    return out(await run_in_threadpool(service.record_payment, ctx, invoice_id, payload.amount, payload.paid_on,
+                                       payload.method, payload.reference))
+
+
+@router.post("/{invoice_id}/void", response_model=InvoiceOut, summary="Void an unpaid invoice")
+async def void_invoice(ctx: Context, invoice_id: uuid.UUID, payload: VoidIn) -> InvoiceOut:
+    return out(await run_in_threadpool(service.void, ctx, invoice_id, payload.reason))

@@ -1,0 +1,1 @@
+"""Outgoing email: one module that renders, queues (outbox) and sends over SMTP."""

@@ -1,0 +1,1 @@
+"""Outgoing webhooks (Standard Webhooks): outbox, endpoints, signing, SSRF guard, delivery."""

@@ -1,0 +1,46 @@
+"""Helpers for the audit tests: raw connections as the app role and as the superuser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from core.context import TenantContext
+from core.tenancy.placement import admin_url
+from core.tenancy.registry import get_tenant
+from db.bootstrap import libpq_url
+from db.session import search_path_for
+from db.topology import get_topology
+
+
+def app_connection(ctx: TenantContext, actor: str | None = None) -> psycopg.Connection[Any]:
+    """A plain psycopg connection as the runtime role, tenant context set for the session."""
+    conn = psycopg.connect(libpq_url(ctx.database_url))
+    conn.execute("SELECT set_config('app.tenant_id', %s, false), set_config('search_path', %s, false)",
+                 (str(ctx.tenant_id), search_path_for(ctx.schema)))
+    if actor is not None:
+        conn.execute("SELECT set_config('app.actor', %s, false)", (actor,))
+    conn.commit()
+    return conn
+
+
+def admin_connection(slug: str) -> psycopg.Connection[Any]:
+    """The superuser on the database holding the tenant's tables, autocommit."""
+    return psycopg.connect(libpq_url(admin_url(get_tenant(slug), get_topology())), autocommit=True)
+
+
+def control_admin_connection() -> psycopg.Connection[Any]:
+    return psycopg.connect(libpq_url(get_topology().control_url(admin=True)), autocommit=True)
+
+
+def audit_table(ctx: TenantContext) -> sql.Composed:
+    return sql.SQL("{}.audit_log").format(sql.Identifier(ctx.schema or "public"))
+
+
+def audit_rows(ctx: TenantContext, row_id: object) -> list[dict[str, Any]]:
+    """The audit rows of one business row, oldest first (read as the superuser)."""
+    with admin_connection(ctx.slug) as conn, conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        cur.execute(sql.SQL("SELECT * FROM {} WHERE row_id = %s ORDER BY id").format(audit_table(ctx)), (row_id,))
+        return list(cur.fetchall())

@@ -1,0 +1,1 @@
+"""UI strings by area, merged into ui.i18n.STRINGS (each entry: {"id": ..., "en": ...})."""
