@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.middleware import BodyLimit, Idempotency
-from api.routes import customers, employees, health, invoices, projects, spending
+from api.routes import ai, customers, employees, health, invoices, projects, spending
 
 app = FastAPI(
     title="Business OS API",
@@ -27,3 +27,4 @@ app.include_router(customers.router)
 app.include_router(spending.router)
 app.include_router(projects.router)
 app.include_router(employees.router)
+app.include_router(ai.router)

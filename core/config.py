@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from cryptography.fernet import Fernet
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +85,28 @@ class Settings(BaseSettings):
     login_lock_minutes: int = Field(default=15, alias="BOS_LOGIN_LOCK_MINUTES")
     invitation_days: int = Field(default=7, alias="BOS_INVITATION_DAYS")
     reset_token_minutes: int = Field(default=60, alias="BOS_RESET_TOKEN_MINUTES")
+
+    # AI gateway (core.ai). "auto": Gemini when GOOGLE_API_KEY is set, else OpenAI when
+    # OPENAI_API_KEY is set, else the offline engine (deterministic, no network).
+    ai_provider: Literal["auto", "offline", "gemini", "openai"] = Field(default="auto", alias="AI_PROVIDER")
+    google_api_key: SecretStr | None = Field(default=None, alias="GOOGLE_API_KEY")
+    gemini_model: str = Field(default="gemini-2.5-flash", alias="GEMINI_MODEL")
+    # Another endpoint for the Gemini REST API (an on-premise gateway, a test stand-in).
+    gemini_base_url: str | None = Field(default=None, alias="GEMINI_BASE_URL")
+    gemini_embed_model: str = Field(default="gemini-embedding-001", alias="GEMINI_EMBED_MODEL")
+    openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
+    openai_model: str = Field(default="gpt-4o-mini", alias="OPENAI_MODEL")
+    openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
+    # Embeddings: "local" (all-MiniLM-L6-v2 on the CPU, shipped in a package) or "gemini".
+    ai_embed_provider: Literal["local", "gemini"] = Field(default="local", alias="AI_EMBED_PROVIDER")
+    ai_temperature: float = Field(default=0.2, alias="AI_TEMPERATURE")
+    # A provider call that takes longer fails (and counts against the circuit breaker).
+    ai_timeout_seconds: float = Field(default=20.0, gt=0, alias="AI_TIMEOUT_SECONDS")
+    # This many consecutive failures open the breaker; after the cool-down one probe is let through.
+    ai_breaker_failures: int = Field(default=3, ge=1, alias="AI_BREAKER_FAILURES")
+    ai_breaker_cooldown_seconds: int = Field(default=60, ge=1, alias="AI_BREAKER_COOLDOWN_SECONDS")
+    # The operational intelligence page flags margins below this percentage.
+    ai_margin_alert_pct: float = Field(default=30.0, alias="AI_MARGIN_ALERT_PCT")
 
     @model_validator(mode="after")
     def _no_placeholders_in_production(self) -> Settings:

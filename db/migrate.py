@@ -204,27 +204,6 @@ BEGIN
 END $bos_grants$"""
 
 
-def grants_missing_sql(schema: str, app_user: str) -> str:
-    """One plain query: how many of the changes `grants_sql` would make are due (0: none)."""
-    append_only = "ARRAY[" + ", ".join(quote_literal(t) for t in sorted(APPEND_ONLY_TABLES)) + "]::name[]"
-    r = quote_literal(app_user)
-    return f"""SELECT (NOT has_schema_privilege({r}, n.oid, 'USAGE'))::int + (
-  SELECT count(*) FROM pg_catalog.pg_class c
-  WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'S') AND c.relname <> 'alembic_version'
-    AND CASE
-      WHEN c.relkind = 'S' THEN
-        NOT (has_sequence_privilege({r}, c.oid, 'USAGE') AND has_sequence_privilege({r}, c.oid, 'SELECT'))
-      WHEN c.relname = ANY ({append_only}) THEN
-        has_table_privilege({r}, c.oid, 'UPDATE') OR has_table_privilege({r}, c.oid, 'DELETE')
-        OR has_table_privilege({r}, c.oid, 'TRUNCATE')
-        OR NOT (has_table_privilege({r}, c.oid, 'SELECT') AND has_table_privilege({r}, c.oid, 'INSERT'))
-      ELSE
-        NOT (has_table_privilege({r}, c.oid, 'SELECT') AND has_table_privilege({r}, c.oid, 'INSERT')
-             AND has_table_privilege({r}, c.oid, 'UPDATE') AND has_table_privilege({r}, c.oid, 'DELETE'))
-    END)
-FROM pg_catalog.pg_namespace n WHERE n.nspname = {quote_literal(schema)}"""
-
-
 def apply_grants(conn: Connection, schema: str, app_user: str) -> None:
     """Give the runtime role what it needs on a schema's tables, and no more (one round trip)."""
     conn.execute(text(grants_sql(schema, app_user)))

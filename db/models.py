@@ -1,7 +1,9 @@
 """Imports every model so that both metadatas are complete (migrations, table checks)."""
 
+from core.ai.models import AiBreaker, AiBudget, AiPrice, AiTenantSetting, AiUsage
 from core.apikeys.models import ApiKey
 from core.audit.models import AuditLog
+from core.billing.plans import Plan
 from core.customers.models import Customer
 from core.employees.models import Employee
 from core.files.models import StoredFile
@@ -17,6 +19,11 @@ from core.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoin
 from db.base import ControlBase, TenantBase
 
 __all__ = [
+    "AiBreaker",
+    "AiBudget",
+    "AiPrice",
+    "AiTenantSetting",
+    "AiUsage",
     "ApiKey",
     "AuditLog",
     "ControlBase",
@@ -32,6 +39,7 @@ __all__ = [
     "NumberSequence",
     "OutboxEmail",
     "PasswordResetToken",
+    "Plan",
     "Product",
     "Project",
     "ProjectMember",

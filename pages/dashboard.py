@@ -45,7 +45,8 @@ r1[1].metric(tr("dashboard.revenue_mtd"), short(d.revenue_mtd), border=True,
              help=tr("dashboard.revenue_help", amount=idr(d.revenue_mtd), previous=idr(d.revenue_prev_mtd)))
 r1[2].metric(tr("dashboard.receivables"), short(d.receivables), help=idr(d.receivables), border=True)
 r1[3].metric(tr("dashboard.overdue"), short(d.overdue_receivables), border=True,
-             delta=tr("dashboard.overdue_count", n=d.overdue_invoices) if d.overdue_invoices else None,
+             delta=tr("dashboard.overdue_one" if d.overdue_invoices == 1 else "dashboard.overdue_count",
+                      n=d.overdue_invoices) if d.overdue_invoices else None,
              delta_color="inverse", delta_arrow="off", help=idr(d.overdue_receivables))
 r2 = st.columns(4)
 r2[0].metric(tr("dashboard.spending_mtd"), short(d.spending_mtd), help=idr(d.spending_mtd), border=True)

@@ -80,7 +80,9 @@ else:
         table, hide_index=True, on_select="rerun", selection_mode="single-row",
         key=f"inv_table_{len(cursors)}_{st.session_state.get('inv_table_nonce', 0)}",
         column_config={tr("invoices.issue_date"): st.column_config.DateColumn(format=fmt),
-                       tr("invoices.due_date"): st.column_config.DateColumn(format=fmt)},
+                       tr("invoices.due_date"): st.column_config.DateColumn(format=fmt),
+                       tr("invoices.total"): st.column_config.TextColumn(alignment="right"),
+                       tr("invoices.balance"): st.column_config.TextColumn(alignment="right")},
     )
     rows = picked.selection.rows if picked else []  # type: ignore[union-attr]
     st.caption(tr("invoices.pick_hint"))

@@ -75,13 +75,14 @@ with left:
         tr("spending.date"): e.spent_on, tr("spending.category"): e.category, tr("spending.vendor"): e.vendor,
         tr("spending.amount"): money(e.amount, e.currency), tr("spending.description"): e.description or "",
         tr("spending.receipt_short"): e.attachment_id is not None,
-    } for e in items]), hide_index=True, width="stretch", height=360,
+    } for e in items]), hide_index=True, width="stretch",
         column_config={tr("spending.date"): st.column_config.DateColumn(format="DD MMM YYYY"),
+                       tr("spending.amount"): st.column_config.TextColumn(alignment="right"),
                        tr("spending.receipt_short"): st.column_config.CheckboxColumn(width="small")})
 with right, st.container(border=True):
     st.markdown(f"**{tr('spending.chart_title')}**")
     if len(by_category):
-        st.plotly_chart(charts.by_category(list(by_category.items())[:10], height=300),
+        st.plotly_chart(charts.by_category(list(by_category.items())[:10]),
                         config={"displayModeBar": False}, key="spend_chart")
     else:
         st.caption(tr("spending.chart_empty"))

@@ -38,21 +38,22 @@ def cash_in(series: Sequence[tuple[dt.date, Decimal]]) -> go.Figure:
                     fill="tozeroy", fillcolor="rgba(37,99,235,0.08)",
                     customdata=[idr(round(w)) for w in weekly],
                     hovertemplate=tr("dashboard.cash_week") + ": %{customdata}<extra></extra>")
-    fig.update_yaxes(tickprefix="Rp ", rangemode="tozero", gridcolor="rgba(148,163,184,0.25)")
+    fig.update_yaxes(tickprefix="Rp ", tickformat=",.0f", rangemode="tozero", gridcolor="rgba(148,163,184,0.25)")
     fig.update_xaxes(showgrid=False)
     _layout(fig, 320)
     fig.update_layout(showlegend=True, legend={"orientation": "h", "y": 1.08, "x": 0})
     return fig
 
 
-def by_category(rows: Sequence[tuple[str, Decimal]], height: int = 320) -> go.Figure:
+def by_category(rows: Sequence[tuple[str, Decimal]], height: int | None = None) -> go.Figure:
     """Horizontal bars, biggest on top."""
     ordered = [(html.escape(c), a) for c, a in reversed(rows)]  # plotly reads HTML tags in labels
     fig = go.Figure(go.Bar(
         x=[float(a) for _, a in ordered], y=[c for c, _ in ordered], orientation="h", marker_color=SPEND,
-        text=[idr(a) for _, a in ordered], textposition="auto", customdata=[idr(a) for _, a in ordered],
-        hovertemplate="%{y}: %{customdata}<extra></extra>",
+        text=[idr(a) for _, a in ordered], textposition="outside", textangle=0, cliponaxis=False,
+        customdata=[idr(a) for _, a in ordered], hovertemplate="%{y}: %{customdata}<extra></extra>",
     ))
-    fig.update_xaxes(tickprefix="Rp ", gridcolor="rgba(148,163,184,0.25)")
+    top = max((float(a) for _, a in ordered), default=1.0)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, range=[0, top * 1.45])
     fig.update_yaxes(automargin=True)
-    return _layout(fig, height)
+    return _layout(fig, height or 70 + 48 * len(ordered))

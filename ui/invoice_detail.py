@@ -45,7 +45,10 @@ def _summary(inv: InvoiceView) -> None:
                            tr("invoices.line_price"): money(ln.unit_price, inv.currency),
                            tr("invoices.line_discount"): f"{ln.discount_pct.normalize():f}%",
                            tr("invoices.line_total"): money(ln.line_total, inv.currency)} for ln in inv.lines])
-    st.dataframe(table, hide_index=True, width="stretch")
+    right = st.column_config.TextColumn(alignment="right")
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        tr("invoices.line_quantity"): right, tr("invoices.line_price"): right, tr("invoices.line_discount"): right,
+        tr("invoices.line_total"): right})
     _, right = st.columns([3, 2])
     with right, st.container(border=True):
         rows = [(tr("invoices.subtotal"), money(inv.subtotal, inv.currency), False)]
@@ -60,7 +63,7 @@ def _summary(inv: InvoiceView) -> None:
 
 
 def _payment_form(ctx: TenantContext, inv: InvoiceView) -> None:
-    with st.popover(tr("invoices.record_payment"), icon=":material/payments:", key="inv_pay_pop"), \
+    with st.popover(tr("invoices.record_payment"), icon=":material/payments:", key="inv_pay_pop", width="stretch"), \
             st.form("inv_payment", border=False):
         amount = st.number_input(tr("invoices.payment_amount"), value=float(inv.balance), min_value=0.0,
                                  step=1000.0 if inv.currency == "IDR" else 1.0, key="inv_pay_amount")
@@ -107,7 +110,8 @@ def _actions(ctx: TenantContext, inv: InvoiceView) -> None:
             with next(slot):
                 _payment_form(ctx, inv)
         if can(ctx, "invoice.void") and not inv.amount_paid:
-            with next(slot), st.popover(tr("invoices.void"), icon=":material/block:", key="inv_void_pop"):
+            with next(slot), st.popover(tr("invoices.void"), icon=":material/block:", key="inv_void_pop",
+                                        width="stretch"):
                 st.markdown(tr("invoices.void_confirm"))
                 reason = st.text_input(tr("invoices.void_reason"), key="inv_void_reason")
                 if st.button(tr("invoices.void_yes"), type="primary", key="inv_void_yes"):

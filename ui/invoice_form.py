@@ -38,13 +38,14 @@ def _number(value: Any, missing: str) -> Decimal:
 
 
 def lines_from(table: pd.DataFrame) -> list[LineIn]:
-    """The editor's rows as lines; rows left completely empty are ignored."""
+    """The editor's rows as lines; a row with neither a description nor a price is ignored
+    (a new row comes with a default quantity and discount)."""
     lines = []
     for row in table.to_dict("records"):
         text = row.get("description")
         text = "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text)
-        values = [row.get(c) for c in COLUMNS[1:3]]
-        if not text.strip() and all(v is None or (isinstance(v, float) and math.isnan(v)) for v in values):
+        price = row.get("unit_price")
+        if not text.strip() and (price is None or (isinstance(price, float) and math.isnan(price))):
             continue
         lines.append(LineIn(text, _number(row.get("quantity"), "0"), _number(row.get("unit_price"), "NaN"),
                             _number(row.get("discount_pct"), "0")))

@@ -31,9 +31,9 @@ from ui.session import tr
 from ui.widgets import bump, day, nonce, plain, priority_badge
 
 STYLE = """
-.sortable-component { border: 0; padding: 0; background: transparent; gap: 12px; }
-.sortable-container { background: #f1f5f9; border: 1px solid #e2e8f0; border-radius: 12px; padding: 6px 6px 10px;
-  min-height: 180px; flex: 1 1 0; min-width: 0; }
+.sortable-component { border: 0; padding: 0; background: transparent; gap: 12px; flex-wrap: nowrap !important; }
+.sortable-component.vertical .sortable-container { background: #f1f5f9; border: 1px solid #e2e8f0;
+  border-radius: 12px; padding: 6px 6px 10px; min-height: 180px; flex: 1 1 0; min-width: 0; }
 .sortable-container-header { background: transparent; font-weight: 600; color: #0f172a; padding: 6px 8px 8px; }
 .sortable-container-body { background: transparent; min-height: 140px; }
 .sortable-item, .sortable-item:hover { background: #ffffff; color: #0f172a; border: 1px solid #e2e8f0;
@@ -142,7 +142,7 @@ def kanban(ctx: TenantContext, project_id: uuid.UUID, people: Mapping[uuid.UUID,
         fingerprint = hashlib.sha1(json.dumps([before, sorted(texts.values())]).encode(), usedforsecurity=False)
         containers = [{"header": f"{tr(f'task.status.{s}')} · {len(columns[s])}",
                        "items": [texts[t.id] for t in columns[s]]} for s in TASK_STATUSES]
-        result = sort_items(containers, multi_containers=True, custom_style=STYLE,
+        result = sort_items(containers, multi_containers=True, direction="vertical", custom_style=STYLE,
                             key=f"kanban_{project_id.hex[:8]}_{fingerprint.hexdigest()[:12]}_{nonce('kanban')}")
         after = {s: [str(by_text[text]) for text in box.get("items", []) if text in by_text]
                  for s, box in zip(TASK_STATUSES, result or containers, strict=False)}

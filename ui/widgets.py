@@ -80,7 +80,7 @@ def plain_html(text: str) -> str:
 def confirm(label: str, key: str, prompt: str, confirm_label: str, *, icon: str | None = None,
             disabled: bool = False) -> bool:
     """A button that opens a small confirmation; True only when the confirmation is clicked."""
-    with st.popover(label, icon=icon, disabled=disabled, key=f"{key}_pop"):
+    with st.popover(label, icon=icon, disabled=disabled, key=f"{key}_pop", width="stretch"):
         st.markdown(prompt)
         return st.button(confirm_label, key=f"{key}_yes", type="primary")
 

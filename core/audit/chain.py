@@ -70,12 +70,14 @@ def head(ctx: TenantContext) -> Head | None:
     return Head(int(row.chain_seq), bytes(row.hash)) if row else None
 
 
-def anchors(ctx: TenantContext) -> list[tuple[int, Head]]:
-    """Every anchor in the tenant's control-plane chain: (control row id, data-plane head)."""
+def anchors(ctx: TenantContext, *, last_only: bool = False) -> list[tuple[int, Head]]:
+    """The anchors in the tenant's control-plane chain, oldest first (or only the newest):
+    (control row id, data-plane head)."""
+    order = "DESC LIMIT 1" if last_only else "ASC"
     with control_session() as s:
         rows = s.execute(
             text("SELECT id, details FROM control_audit_log WHERE chain_key = :k AND action = ANY(:actions)"
-                 " AND details ? 'chain_seq' ORDER BY chain_seq"),
+                 f" AND details ? 'chain_seq' ORDER BY chain_seq {order}"),
             {"k": str(ctx.tenant_id), "actions": list(ANCHOR_ACTIONS)},
         ).all()
     found = []
@@ -93,8 +95,8 @@ def anchor(ctx: TenantContext, action: str = "audit.anchor", **details: object) 
     if current is None:
         return None
     if action == "audit.anchor":
-        known = anchors(ctx)
-        if known and known[-1][1].chain_seq >= current.chain_seq:
+        known = anchors(ctx, last_only=True)
+        if known and known[0][1].chain_seq >= current.chain_seq:
             return None
     record_event(action, actor=str(ctx.actor), tenant_id=ctx.tenant_id, target=f"audit_log seq {current.chain_seq}",
                  details={"chain_seq": current.chain_seq, "hash": current.hash.hex(), **details},

@@ -188,3 +188,18 @@ def test_concurrent_writers_and_sealers_keep_one_chain(fresh_tenant: Callable[[s
     result = verify_tenant(ctx.acting_as(Actor("system", "test"), permissions=frozenset({"audit.read"})),
                            record=False)
     assert result.ok and (result.data.rows, result.data.last_seq, result.data.pending) == (60, 60, 0), result
+
+
+def test_anchor_job_copies_each_head_once(fresh_tenant: Callable[[str, str], Tenant]) -> None:
+    from core.audit.chain import anchors
+    from scheduler.jobs import audit_anchor_job
+
+    fresh_tenant("audit-anchored", "shared")
+    _write("audit-anchored", 3)
+    ctx = context("audit-anchored")
+    audit_anchor_job()
+    audit_anchor_job()  # the head did not move: no second anchor
+    assert [head.chain_seq for _, head in anchors(ctx)] == [3]
+    _write("audit-anchored", 1)
+    audit_anchor_job()
+    assert [head.chain_seq for _, head in anchors(ctx)] == [3, 4]

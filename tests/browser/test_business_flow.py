@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import text
 
 from core.config import PROJECT_ROOT
@@ -38,6 +39,7 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "business"
 CHROMIUM = "/usr/bin/chromium"
 LANG = "id"
 WAIT = 60_000  # ms a step may take before the test gives up (not a speed assertion)
+expect.set_options(timeout=20_000)
 
 
 def tr(key: str, **values: Any) -> str:
@@ -116,11 +118,15 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+IDLE = """() => !document.querySelector('[data-testid="stStatusWidgetRunningIcon"],'
+    + '[data-testid="stStatusWidgetRunningManIcon"],[data-stale="true"]')"""
+
+
 def settle(page: Page) -> None:
-    """Wait until Streamlit has finished the current run."""
+    """Wait until Streamlit has finished the current run (no running icon, no stale elements)."""
+    page.wait_for_timeout(400)
+    page.wait_for_function(IDLE, timeout=WAIT)
     page.wait_for_timeout(300)
-    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=WAIT)
-    page.wait_for_timeout(200)
 
 
 def shot(page: Page, name: str) -> None:
@@ -145,28 +151,43 @@ def choose(page: Page, label: str, option: str) -> None:
 
 
 def type_cell(page: Page, grid: Any, row: int, x_fraction: float, value: str) -> None:
-    """Type into a data editor cell: the grid is a canvas, so click where the cell is."""
+    """Type into a data editor cell: the grid is a canvas, so double-click where the cell is."""
     box = grid.bounding_box()
     assert box is not None
     header, height = 35, 35
-    page.mouse.click(box["x"] + box["width"] * x_fraction, box["y"] + header + height * row + height / 2)
-    page.keyboard.type(value)
-    page.keyboard.press("Enter")
+    page.mouse.dblclick(box["x"] + box["width"] * x_fraction, box["y"] + header + height * row + height / 2)
     page.wait_for_timeout(300)
+    page.keyboard.press("Control+A")
+    page.keyboard.type(value, delay=20)
+    page.keyboard.press("Enter")
+    settle(page)
+
+
+def sign_in(page: Page, email: str) -> None:
+    """The login form; submitted again if a cold server's first run swallowed the click."""
+    form = page.locator('[data-testid="stForm"]')
+    for _attempt in range(3):
+        form.wait_for()
+        settle(page)
+        form.get_by_label(tr("login.email"), exact=True).fill(email)
+        form.get_by_label(tr("login.password"), exact=True).fill(PASSWORD)
+        form.get_by_role("button", name=tr("login.submit")).click()
+        try:
+            page.locator('[data-testid="stSidebarNav"]').wait_for(timeout=20_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    expect(page.locator('[data-testid="stSidebarNav"]')).to_be_visible()
+    settle(page)
 
 
 def test_business_flow(site: str, browser: Browser, seeded: tuple[Company, Any]) -> None:
     c, project = seeded
-    page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="id-ID",
+    page = browser.new_page(viewport={"width": 1440, "height": 1400}, locale="id-ID",
                             timezone_id="Asia/Jakarta", accept_downloads=True)
     page.set_default_timeout(WAIT)
     page.goto(site)
-    form = page.locator('[data-testid="stForm"]')
-    form.get_by_label(tr("login.email"), exact=True).fill(c.emails["admin"])
-    form.get_by_label(tr("login.password"), exact=True).fill(PASSWORD)
-    form.get_by_role("button", name=tr("login.submit")).click()
-    expect(page.locator('[data-testid="stSidebarNav"]')).to_be_visible()
-    settle(page)
+    sign_in(page, c.emails["admin"])
 
     # Dashboard before: spending and tasks, no revenue yet.
     go(page, "nav.dashboard")
@@ -191,11 +212,11 @@ def test_business_flow(site: str, browser: Browser, seeded: tuple[Company, Any])
     shot(page, "04-invoices-empty")
     page.get_by_role("button", name=tr("invoices.new")).click()
     settle(page)
+    expect(page.get_by_role("heading", name=tr("invoices.new_title"))).to_be_visible()
     choose(page, tr("invoices.customer"), "PT Sinar Abadi")
     grid = page.locator('[data-testid="stDataFrame"]').first
-    type_cell(page, grid, 0, 0.15, "Konsultasi bisnis (per jam)")
+    type_cell(page, grid, 0, 0.2, "Konsultasi bisnis (per jam)")
     type_cell(page, grid, 0, 0.72, "2500000")
-    settle(page)
     expect(page.get_by_text("Rp 2.775.000")).to_be_visible()  # 2.500.000 + PPN 11%
     shot(page, "05-invoice-new")
     page.get_by_role("button", name=tr("invoices.save_issue")).click()
@@ -210,7 +231,8 @@ def test_business_flow(site: str, browser: Browser, seeded: tuple[Company, Any])
     assert pdf_path.read_bytes().startswith(b"%PDF")
     page.get_by_role("button", name=tr("invoices.mark_paid")).click()
     settle(page)
-    expect(page.get_by_text(tr("invoice.status.paid"), exact=True).first).to_be_visible()
+    expect(page.locator('[data-testid="stMain"]').get_by_text(tr("invoices.mark_paid"))).to_have_count(0)
+    expect(page.locator('[data-testid="stMain"]').get_by_text(tr("invoice.status.paid")).first).to_be_visible()
     shot(page, "07-invoice-paid")
     page.get_by_role("button", name=tr("invoices.back_list")).click()
     settle(page)

@@ -93,9 +93,24 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+# Tables are painted on a canvas a moment after they arrive: wait until each has pixels.
+_TABLES_PAINTED = """() => [...document.querySelectorAll('[data-testid=stDataFrame]')].every(t => {
+    const c = t.querySelector('canvas');
+    if (!c || !c.width || !c.height) return false;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, Math.min(c.height, 40)).data;
+    for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) return true;
+    return false;
+})"""
+
+
+_IDLE = "() => document.querySelector('[data-test-script-state]')?.getAttribute('data-test-script-state') === 'notRunning'"
+
+
 def shot(page: Page, name: str) -> None:
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.wait_for_function(_IDLE, timeout=WAIT)  # the script run is over
+    page.wait_for_function(_TABLES_PAINTED, timeout=WAIT)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))  # the viewport: Streamlit scrolls inside it
 
 
 def field(page: Page, label: str) -> Any:
@@ -198,6 +213,6 @@ def test_sign_up_invite_and_sign_in_as_staff(site: tuple[str, Catcher], browser:
     shot(member, "09-staff-home")
     member.locator('[data-testid="stSidebarNav"] a').filter(has_text=tr("nav.members")).click()
     expect(member.get_by_role("heading", name=tr("members.title"))).to_be_visible(timeout=WAIT)
-    expect(member.get_by_text("Sekar Staf").first).to_be_visible(timeout=WAIT)
+    expect(member.get_by_text(tr("members.caption", count=2, company=company))).to_be_visible(timeout=WAIT)
     assert member.get_by_role("button", name=tr("members.invite_submit")).count() == 0
     shot(member, "10-staff-members")

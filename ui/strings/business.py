@@ -77,7 +77,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "dashboard.go_projects": {"id": "Mulai proyek", "en": "Start a project"},
     "dashboard.revenue_today": {"id": "Pendapatan hari ini", "en": "Revenue today"},
     "dashboard.revenue_mtd": {"id": "Pendapatan bulan ini", "en": "Revenue this month"},
-    "dashboard.vs_last_month": {"id": "vs periode sama bulan lalu", "en": "vs same period last month"},
+    "dashboard.vs_last_month": {"id": "vs bulan lalu", "en": "vs last month"},
     "dashboard.revenue_help": {
         "id": "{amount} (sebelum PPN) dari faktur yang diterbitkan bulan ini. Periode sama bulan lalu: {previous}.",
         "en": "{amount} (before VAT) from invoices issued this month. Same period last month: {previous}.",
@@ -85,6 +85,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "dashboard.receivables": {"id": "Piutang belum dibayar", "en": "Outstanding receivables"},
     "dashboard.overdue": {"id": "Piutang lewat jatuh tempo", "en": "Overdue receivables"},
     "dashboard.overdue_count": {"id": "{n} faktur", "en": "{n} invoices"},
+    "dashboard.overdue_one": {"id": "1 faktur", "en": "1 invoice"},
     "dashboard.spending_mtd": {"id": "Pengeluaran bulan ini", "en": "Spending this month"},
     "dashboard.open_tasks": {"id": "Tugas terbuka", "en": "Open tasks"},
     "dashboard.overdue_tasks": {"id": "Tugas terlambat", "en": "Overdue tasks"},

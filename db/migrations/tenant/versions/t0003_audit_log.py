@@ -36,11 +36,6 @@ down_revision: str | Sequence[str] | None = "t0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Columns whose type is derived or binary data (embeddings, search vectors, file bytes)
-# are left out of old/new values; the install function passes them as trigger arguments.
-SKIPPED_TYPES = "'vector', 'halfvec', 'sparsevec', 'tsvector', 'bytea'"
-
-
 def _in_schema(ddl: str) -> str:
     """`ddl` run in the target's schema: `@S@` becomes the quoted current_schema().
 
@@ -173,7 +168,8 @@ BEGIN
       RAISE EXCEPTION USING MESSAGE = 'table ' || quote_ident(p_schema) || '.' || quote_ident(r.relname)
         || ' has tenant_id but no uuid "id" column, which the audit triggers need';
     END IF;
-    -- Derived or binary columns (embeddings, search vectors, file bytes) stay out of the values.
+    -- Derived or binary columns (embeddings, search vectors, file bytes) stay out of the values:
+    -- their names are the triggers' arguments (TG_ARGV), removed from each row's jsonb.
     SELECT coalesce(array_agg(a.attname::text ORDER BY a.attnum), '{}') INTO v_skip
       FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
       WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped

@@ -1,0 +1,373 @@
+"""PII masking: find personal data, replace it with numbered placeholders, restore it later.
+
+Every model call is masked first (core.ai.gateway). What is found:
+
+- NIK: 16 digits PPRRSSDDMMYYXXXX. PPRR must be a province + regency/city of the shipped
+  region table (data/id_regions.csv), SS a sub-district (not 00), DDMMYY a real birth
+  date (women: day + 40; 29 February only in years divisible by four), XXXX not 0000.
+- NPWP, old 15 digits `ST.sss.sss.C-OOO.BBB`: C is a Luhn (mod 10) check digit over the
+  first nine digits. DJP publishes no algorithm; Luhn over digits 1-9 is what the
+  validators in common use (python-stdnum, Perl Business::ID::NPWP) apply and it holds
+  for every published example, so we apply it too: a wrong check digit is not an NPWP.
+- NPWP, new 16 digits (since 2024): a NIK for individuals (told apart by the word NPWP
+  nearby), or `0` + the old 15 digits (Luhn over the first ten).
+- Indonesian phone numbers: +62 / 62 / 0 prefixes, mobiles (8xx) and land lines (area
+  code 2x-9x), with spaces, dots, dashes or parentheses.
+- Email addresses.
+- Card numbers: 13-19 digits, a known issuer prefix, and a valid Luhn checksum.
+- Bank account numbers: 8-18 digits near a context word (rekening, account, BCA,
+  Mandiri, BNI, BRI, ...).
+- Person names only when a NER hook is installed (`Masker(ner=...)`); none by default.
+
+Decoys stay as they are: invoice numbers (INV/2026/11/0001), rupiah amounts
+(Rp 1.234.567), dates, times, product codes (SKU-88123-XL) and short numbers.
+
+Placeholders are numbered per kind (`[REDACTED_PHONE_1]`) in a per-request `Vault`; the
+same value gets the same placeholder within a request, and `Vault.restore` puts the
+original values back into the model's answer. Only counts per kind ever leave a request.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+NIK = "NIK"
+NPWP = "NPWP"
+PHONE = "PHONE"
+EMAIL = "EMAIL"
+CARD = "CARD"
+ACCOUNT = "ACCOUNT"
+PERSON = "PERSON"
+KINDS = (NIK, NPWP, PHONE, EMAIL, CARD, ACCOUNT, PERSON)
+
+REGIONS_FILE = Path(__file__).resolve().parent / "data" / "id_regions.csv"
+
+NameDetector = Callable[[str], Iterable[tuple[int, int]]]
+
+
+class MaskingError(RuntimeError):
+    """Masking could not be completed; the caller must not send the text anywhere."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    kind: str
+    start: int
+    end: int
+    value: str
+
+
+# --- the region table -------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def regions() -> frozenset[str]:
+    """The four-digit province + regency/city codes (e.g. '3171' Jakarta Selatan)."""
+    codes: set[str] = set()
+    with REGIONS_FILE.open(encoding="utf-8") as handle:
+        rows = csv.reader(line for line in handle if not line.startswith("#"))
+        next(rows)  # header
+        for row in rows:
+            if row:
+                codes.add(row[0])
+    if not codes:
+        raise MaskingError(f"the region table {REGIONS_FILE} is empty")
+    return frozenset(codes)
+
+
+@lru_cache(maxsize=1)
+def provinces() -> frozenset[str]:
+    return frozenset(code[:2] for code in regions())
+
+
+# --- validators ---------------------------------------------------------------------------
+
+_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def nik_ok(digits: str) -> bool:
+    """A 16-digit NIK: known region, sub-district, real birth date, serial."""
+    if len(digits) != 16 or not digits.isdigit():
+        return False
+    if digits[:4] not in regions() or digits[4:6] == "00" or digits[12:] == "0000":
+        return False
+    day, month, year = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
+    if day > 40:
+        day -= 40
+    if not (1 <= month <= 12 and 1 <= day <= _DAYS[month]):
+        return False
+    return not (month == 2 and day == 29 and year % 4)
+
+
+def npwp15_ok(digits: str) -> bool:
+    return len(digits) == 15 and digits.isdigit() and digits[2:8] != "000000" and luhn_ok(digits[:9])
+
+
+def npwp16_ok(digits: str) -> bool:
+    """The 16-digit NPWP of a company: `0` + the old 15 digits (individuals use their NIK)."""
+    return len(digits) == 16 and digits[0] == "0" and npwp15_ok(digits[1:])
+
+
+def card_ok(digits: str) -> bool:
+    n = len(digits)
+    if not 13 <= n <= 19 or not luhn_ok(digits):
+        return False
+    two, four = int(digits[:2]), int(digits[:4])
+    first = digits[0]
+    if first == "4":
+        return n in (13, 16, 19)  # Visa
+    if 51 <= two <= 55 or 2221 <= four <= 2720:
+        return n == 16  # Mastercard
+    if two in (34, 37):
+        return n == 15  # American Express
+    if 3528 <= four <= 3589:
+        return 16 <= n <= 19  # JCB
+    if two in (36, 38, 39) or 300 <= int(digits[:3]) <= 305:
+        return 14 <= n <= 19  # Diners Club
+    if digits.startswith(("6011", "65", "62")) or 644 <= int(digits[:3]) <= 649:
+        return 16 <= n <= 19  # Discover, UnionPay
+    return False
+
+
+def phone_ok(raw: str, digits: str) -> bool:
+    """An Indonesian number: +62 / 62 (mobiles only) / 0, then a mobile or a land line."""
+    stripped = raw.lstrip()
+    if stripped.startswith("+"):
+        if not digits.startswith("62"):
+            return False
+        nsn = digits[2:]
+    elif digits.startswith("62") and not stripped.startswith("("):
+        nsn = digits[2:]
+        if not nsn.startswith("8"):
+            return False
+    elif digits.startswith("0"):
+        nsn = digits[1:]
+    else:
+        return False
+    if nsn.startswith("0"):  # +62 (0)21 ...
+        nsn = nsn[1:]
+    if not nsn:
+        return False
+    if nsn[0] == "8":
+        return 9 <= len(nsn) <= 12
+    if nsn[0] in "2345679":
+        return 8 <= len(nsn) <= 10
+    return False
+
+
+# --- candidates and context words -----------------------------------------------------------
+
+_EMAIL = r"(?<![\w.%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}(?![\w\-])"
+# Digits with single separators (space, dot, dash, parentheses), not glued to a word,
+# path or another number: INV/2026/11/0001, SKU-88123 and 1.234.567,00 never start one.
+_NUMBER = r"(?<![\w@/\\.,:+\-])\+?\(?\d(?:[\d().\-]| (?=[\d(]))*\d\)?(?![\w@]|[.,/:\-]\d)"
+_CANDIDATES = re.compile(f"(?P<email>{_EMAIL})|(?P<number>{_NUMBER})")
+_NON_DIGIT = re.compile(r"\D")
+_AMOUNT = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
+_DATE = re.compile(r"\d{4}[-.]\d{1,2}[-.]\d{1,2}|\d{1,2}[-.]\d{1,2}[-.]\d{2,4}")
+_NPWP_FORMAT = re.compile(r"\d{2}\.\d{3}\.\d{3}\.\d[-.]\d{3}\.\d{3}")
+_HINTS = re.compile(
+    r"\b(?:(?P<nik>nik|ktp|e-ktp|nomor induk|no\.? induk)"
+    r"|(?P<npwp>npwp)"
+    r"|(?P<account>rekening|rek|no\.? ?rek|account|acct|a/c|akun bank|virtual account|va|bank|bca|mandiri|bni|bri"
+    r"|bsi|cimb|cimb niaga|danamon|permata|btn|ocbc|maybank|panin|jago|seabank|mega|bukopin|sinarmas)"
+    r"|(?P<card>kartu kredit|kartu debit|credit card|debit card|card|kartu|visa|mastercard|amex|jcb|cc)"
+    r"|(?P<phone>telp|telepon|tlp|hp|handphone|ponsel|wa|whatsapp|phone|tel|mobile|hubungi|fax|kontak|sms))\b"
+)
+HINT_WINDOW = 48
+
+
+def _hint(text: str, start: int) -> str | None:
+    """The kind named by the context word nearest before `start`, if any."""
+    window = text[max(0, start - HINT_WINDOW):start].lower()
+    last = None
+    for last in _HINTS.finditer(window):  # noqa: B007 - the last match is the nearest
+        pass
+    return last.lastgroup if last is not None else None
+
+
+def _classify(raw: str, digits: str, hint: str | None) -> str | None:
+    n = len(digits)
+    if hint == "account" and 8 <= n <= 18 and not raw.lstrip().startswith("+"):
+        if n == 16 and nik_ok(digits):
+            return NIK
+        return CARD if n >= 15 and card_ok(digits) else ACCOUNT
+    if hint == "npwp" and (npwp15_ok(digits) or npwp16_ok(digits) or nik_ok(digits)):
+        return NPWP
+    if hint == "card" and card_ok(digits):
+        return CARD
+    if hint == "phone" and phone_ok(raw, digits):
+        return PHONE
+    if n == 15 and _NPWP_FORMAT.fullmatch(raw) and npwp15_ok(digits):
+        return NPWP
+    stripped = raw.lstrip()
+    if (stripped.startswith(("+", "(")) or (digits.startswith("628") and n <= 14)) and phone_ok(raw, digits):
+        return PHONE
+    if n == 16:
+        if nik_ok(digits):
+            return NIK
+        if card_ok(digits):
+            return CARD
+        if npwp16_ok(digits):
+            return NPWP
+    elif n == 15:
+        if card_ok(digits):
+            return CARD
+        if npwp15_ok(digits):
+            return NPWP
+    if phone_ok(raw, digits):
+        return PHONE
+    if card_ok(digits):
+        return CARD
+    return None
+
+
+_AREA_CODE = re.compile(r"\(\+?\d{1,4}\)")
+
+
+def _numbers(text: str, raw: str, start: int) -> Iterable[Entity]:
+    # A parenthesis belongs to a number only around an area code: "(021) 555-1234".
+    if raw.startswith("(") and not _AREA_CODE.match(raw):
+        raw, start = raw[1:], start + 1
+    if raw.endswith(")") and raw.count("(") < raw.count(")"):
+        raw = raw[:-1]
+    digits = _NON_DIGIT.sub("", raw)
+    if len(digits) < 8 or _AMOUNT.fullmatch(raw) or _DATE.fullmatch(raw):
+        return
+    kind = _classify(raw, digits, _hint(text, start))
+    if kind is not None:
+        yield Entity(kind, start, start + len(raw), raw)
+        return
+    if " " not in raw:
+        return
+    # Several numbers side by side ("3171011708450001 081234567890"): try runs of groups.
+    groups = [(m.start(), m.group()) for m in re.finditer(r"\S+", raw)]
+    i = 0
+    while i < len(groups):
+        for j in range(len(groups) - 1, i - 1, -1):
+            if j - i + 1 == len(groups):
+                continue
+            first, last = groups[i][0], groups[j][0] + len(groups[j][1])
+            part = raw[first:last].strip("()")
+            offset = first + raw[first:last].index(part)
+            part_digits = _NON_DIGIT.sub("", part)
+            if len(part_digits) < 8 or _AMOUNT.fullmatch(part) or _DATE.fullmatch(part):
+                continue
+            kind = _classify(part, part_digits, _hint(text, start + offset))
+            if kind is not None:
+                yield Entity(kind, start + offset, start + offset + len(part), part)
+                i = j
+                break
+        i += 1
+
+
+class Masker:
+    """Finds PII; stateless and thread-safe. `ner` may add person names (start, end)."""
+
+    def __init__(self, ner: NameDetector | None = None) -> None:
+        self.ner = ner
+
+    def detect(self, text: str) -> list[Entity]:
+        found: list[Entity] = []
+        for m in _CANDIDATES.finditer(text):
+            if m.lastgroup == "email":
+                found.append(Entity(EMAIL, m.start(), m.end(), m.group()))
+            else:
+                found.extend(_numbers(text, m.group(), m.start()))
+        if self.ner is not None:
+            for start, end in self.ner(text):
+                if 0 <= start < end <= len(text):
+                    found.append(Entity(PERSON, start, end, text[start:end]))
+            found.sort(key=lambda e: (e.start, -(e.end - e.start)))
+            kept: list[Entity] = []
+            for entity in found:
+                if not kept or entity.start >= kept[-1].end:
+                    kept.append(entity)
+            found = kept
+        return found
+
+    def mask(self, text: str, vault: Vault) -> str:
+        try:
+            entities = self.detect(text)
+            if not entities:
+                return text
+            out: list[str] = []
+            pos = 0
+            for entity in entities:
+                out.append(text[pos:entity.start])
+                out.append(vault.placeholder(entity.kind, entity.value))
+                pos = entity.end
+            out.append(text[pos:])
+            return "".join(out)
+        except MaskingError:
+            raise
+        except Exception as exc:  # fail closed: the caller sends nothing
+            raise MaskingError(f"masking failed: {type(exc).__name__}") from exc
+
+
+_PLACEHOLDER = re.compile(r"\[?\bREDACTED_(?P<kind>[A-Z]+)_(?P<n>\d+)\b\]?")
+
+
+class Vault:
+    """One request's placeholders: value -> placeholder and back. Never stored."""
+
+    def __init__(self) -> None:
+        self._by_value: dict[tuple[str, str], str] = {}
+        self._values: dict[str, str] = {}
+        self._numbers: Counter[str] = Counter()
+        self.counts: Counter[str] = Counter()  # occurrences masked per kind
+
+    def placeholder(self, kind: str, value: str) -> str:
+        self.counts[kind] += 1
+        key = (kind, value)
+        token = self._by_value.get(key)
+        if token is None:
+            self._numbers[kind] += 1
+            token = f"[REDACTED_{kind}_{self._numbers[kind]}]"
+            self._by_value[key] = token
+            self._values[token] = value
+        return token
+
+    def restore(self, text: str) -> str:
+        """Put the original values back (also when the model dropped the brackets)."""
+        if not self._values or "REDACTED_" not in text:
+            return text
+
+        def swap(m: re.Match[str]) -> str:
+            value = self._values.get(f"[REDACTED_{m.group('kind')}_{m.group('n')}]")
+            return value if value is not None else m.group()
+
+        return _PLACEHOLDER.sub(swap, text)
+
+    def values(self) -> list[str]:
+        return list(self._values.values())
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+DEFAULT_MASKER = Masker()
+
+
+def mask(text: str, vault: Vault | None = None) -> tuple[str, Vault]:
+    """Mask one text with the default masker; returns the masked text and its vault."""
+    vault = vault if vault is not None else Vault()
+    return DEFAULT_MASKER.mask(text, vault), vault

@@ -1,0 +1,1 @@
+"""Model providers. Only core.ai.gateway uses them; features never import a provider."""

@@ -1,0 +1,1 @@
+"""Billing: plans (and later Stripe subscriptions, usage push, dunning)."""
