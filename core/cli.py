@@ -28,9 +28,17 @@ def fail(message: str, code: int = 1) -> None:
 
 
 def ready() -> None:
+    """Servers up, roles, databases and schemas at head (commands that change things)."""
     from core.runtime import bootstrap
 
     bootstrap()
+
+
+def servers_up() -> None:
+    """Only make sure the servers run (read-only commands)."""
+    from core.runtime import ensure_servers
+
+    ensure_servers()
 
 
 # --- db ------------------------------------------------------------------------------
@@ -96,7 +104,7 @@ def tenants_list(as_json: Annotated[bool, typer.Option("--json", help="JSON outp
     from core.tenancy.registry import list_tenants
     from core.tenancy.residency import residency_of
 
-    ready()
+    servers_up()
     rows = [residency_of(t).as_dict() for t in list_tenants()]
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
@@ -117,7 +125,7 @@ def tenants_show(slug: str, as_json: Annotated[bool, typer.Option("--json")] = F
     from core.tenancy.registry import get_tenant
     from core.tenancy.residency import residency_of
 
-    ready()
+    servers_up()
     try:
         r = residency_of(get_tenant(slug)).as_dict()
     except DomainError as exc:

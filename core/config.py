@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     # choice; comma-separated CIDRs, IPs or host names, each optionally with :port).
     webhook_allowlist: str = Field(default="", alias="WEBHOOK_ALLOWLIST")
 
+    # bcrypt cost; 12 or more outside tests (tests use 4 to stay fast).
+    bcrypt_rounds: int = Field(default=12, ge=4, le=16, alias="BOS_BCRYPT_ROUNDS")
     # Sign-in: sessions end after this much inactivity, and in any case after max hours.
     session_idle_minutes: int = Field(default=480, alias="BOS_SESSION_IDLE_MINUTES")
     session_max_hours: int = Field(default=24, alias="BOS_SESSION_MAX_HOURS")
@@ -117,6 +119,8 @@ class Settings(BaseSettings):
                     raise ValueError(f"{name.upper()} must be set to a real secret in production")
             if not self.database_url or not self.region_global_url:
                 raise ValueError("DATABASE_URL and REGION_GLOBAL_URL must be set in production")
+            if self.bcrypt_rounds < 12:
+                raise ValueError("BOS_BCRYPT_ROUNDS must be at least 12 in production")
         return self
 
     # --- regions -------------------------------------------------------------------

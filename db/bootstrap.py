@@ -41,7 +41,9 @@ def server_url(url: str) -> str:
 
 
 def ensure_app_role(server_admin_url: str, user: str, password: str) -> None:
-    with psycopg.connect(libpq_url(server_url(server_admin_url)), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(server_url(server_admin_url))) as conn:
+        # Role changes race between concurrent starts ("tuple concurrently updated"): serialise them.
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('bos:prepare-server'))")
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,)).fetchone()
         verb = "ALTER" if exists else "CREATE"
         conn.execute(
@@ -63,7 +65,8 @@ def ensure_database(server_admin_url: str, database: str, app_user: str) -> bool
 
 def prepare_database(db_admin_url: str, app_user: str) -> None:
     """Extensions in their own schema, no CREATE for PUBLIC, CONNECT for the app role."""
-    with psycopg.connect(libpq_url(db_admin_url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(db_admin_url)) as conn:
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('bos:prepare-database'))")
         dbname = conn.info.dbname
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(EXTENSIONS_SCHEMA)))
         conn.execute(

@@ -150,12 +150,36 @@ def downgrade(conn: Connection, tree: str, schema: str | None = None, target: st
         return current_revision(conn, schema)
 
 
+def audit_triggers_stale_sql(schema_expr: str) -> str:
+    """EXISTS: a tenant table of the schema lacks one of its audit triggers, or a trigger's
+    skipped-column arguments no longer match the table (a vector/bytea column came or went).
+
+    One catalog query, so a migration that adds no table pays next to nothing; the
+    installer itself runs only when something is missing. No percent sign (see t0003)."""
+    triggers = "('audit_insert', 'audit_update', 'audit_delete')"
+    return f"""EXISTS (
+      SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace ns ON ns.oid = c.relnamespace
+      WHERE ns.nspname = {schema_expr} AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+        AND c.relname NOT IN ('audit_log', 'alembic_version')
+        AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id'
+                    AND NOT a.attisdropped)
+        AND ((SELECT count(*) FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname IN {triggers}) < 3
+             OR EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname IN {triggers}
+                        AND t.tgnargs <> (SELECT count(*) FROM pg_catalog.pg_attribute a
+                                          JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
+                                          WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                                            AND ty.typname IN ('vector', 'halfvec', 'sparsevec', 'tsvector',
+                                                               'bytea')))))"""
+
+
 def install_audit_triggers(conn: Connection, schema: str | None) -> int:
     """Audit triggers on every tenant table of the schema that lacks them (tenant tree t0003+)."""
     name = schema or str(conn.execute(text("SELECT current_schema()")).scalar_one())
     installer = f"{quote_ident(name)}.audit_install_triggers"
     if conn.execute(text("SELECT to_regprocedure(:f)"), {"f": installer + "(text)"}).scalar() is None:
         return 0  # a target below t0003
+    if not conn.execute(text("SELECT " + audit_triggers_stale_sql(":s")), {"s": name}).scalar():
+        return 0
     return int(conn.execute(text(f"SELECT {installer}(:s)"), {"s": name}).scalar_one())
 
 

@@ -19,9 +19,10 @@ show_toasts()
 writable = can(ctx, "customer.write")
 st.title(tr("customers.title"))
 
+anything = bool(list_customers(ctx, limit=1))
 search = st.text_input(tr("customers.search"), key="cust_search", placeholder=tr("customers.search_hint"),
-                       label_visibility="collapsed")
-people = list_customers(ctx, search=search.strip() or None)
+                       label_visibility="collapsed") if anything else ""
+people = list_customers(ctx, search=search.strip() or None) if anything else []
 if not people and not search:
     empty_state(":material/storefront:", tr("customers.empty_title"), tr("customers.empty_body"))
 elif not people:

@@ -30,6 +30,7 @@ os.environ.update(
         "BOS_DATA_DIR": str(_DATA),
         "BOS_EMBEDDED_PORT_BASE": str(_free_pair()),
         "BOS_EMBEDDED_FAST": "1",
+        "BOS_BCRYPT_ROUNDS": "4",  # cheap password hashes: tests are about behaviour, not cost
     }
 )
 for _var in ("DATABASE_URL", "REGION_GLOBAL_URL", "REGION_ID_URL"):

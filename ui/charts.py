@@ -9,8 +9,9 @@ from decimal import Decimal
 
 import plotly.graph_objects as go
 
-from ui.i18n import idr
+from ui.i18n import date_label, idr
 from ui.session import lang, tr
+from ui.widgets import day_short
 
 PRIMARY = "#2563eb"
 BARS = "#0ea5e9"
@@ -32,14 +33,17 @@ def cash_in(series: Sequence[tuple[dt.date, Decimal]]) -> go.Figure:
     amounts = [float(a) for _, a in series]
     weekly = [sum(amounts[max(0, i - 6): i + 1]) for i in range(len(amounts))]
     fig = go.Figure()
+    labels = [date_label(d, lang()) for d in days]
     fig.add_bar(x=days, y=amounts, name=tr("dashboard.cash_daily"), marker_color=BARS,
-                customdata=[idr(a) for _, a in series], hovertemplate="%{x|%d %b %Y}<br>%{customdata}<extra></extra>")
+                customdata=[f"{label}<br>{idr(a)}" for label, (_, a) in zip(labels, series, strict=True)],
+                hovertemplate="%{customdata}<extra></extra>")
     fig.add_scatter(x=days, y=weekly, name=tr("dashboard.cash_week"), mode="lines", line={"color": PRIMARY, "width": 2},
                     fill="tozeroy", fillcolor="rgba(37,99,235,0.08)",
                     customdata=[idr(round(w)) for w in weekly],
                     hovertemplate=tr("dashboard.cash_week") + ": %{customdata}<extra></extra>")
     fig.update_yaxes(tickprefix="Rp ", tickformat=",.0f", rangemode="tozero", gridcolor="rgba(148,163,184,0.25)")
-    fig.update_xaxes(showgrid=False)
+    ticks = days[::-14][::-1]  # every two weeks, ending today
+    fig.update_xaxes(showgrid=False, tickvals=ticks, ticktext=[day_short(d) for d in ticks])
     _layout(fig, 320)
     fig.update_layout(showlegend=True, legend={"orientation": "h", "y": 1.08, "x": 0})
     return fig

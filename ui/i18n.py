@@ -339,9 +339,9 @@ def date_label(day: dt.date, lang: str = "id") -> str:
 
 
 def _merge_area_strings() -> None:
-    from ui.strings import business, webhooks
+    from ui.strings import ai, business, webhooks
 
-    for area in (business, webhooks):
+    for area in (ai, business, webhooks):
         STRINGS.update(area.STRINGS)
 
 

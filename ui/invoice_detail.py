@@ -32,23 +32,20 @@ def _pdf(ctx: TenantContext, inv: InvoiceView) -> bytes:
 
 
 def _summary(inv: InvoiceView) -> None:
-    m = st.columns(4)
+    m = st.columns(3)
     m[0].metric(tr("invoices.total"), money(inv.total, inv.currency), border=True)
     m[1].metric(tr("invoices.paid"), money(inv.amount_paid, inv.currency), border=True)
     m[2].metric(tr("invoices.balance"), money(inv.balance if inv.status != "void" else Decimal(0), inv.currency),
                 border=True)
-    m[3].metric(tr("invoices.due_date"), day(inv.due_date), border=True)
-    st.markdown(f"**{tr('invoices.customer')}:** {plain(inv.customer_name)} · **{tr('invoices.issue_date')}:** "
-                f"{day(inv.issue_date)} · **{tr('invoices.currency')}:** {inv.currency}")
     table = pd.DataFrame([{"#": ln.position, tr("invoices.line_description"): ln.description,
                            tr("invoices.line_quantity"): f"{ln.quantity.normalize():f}",
                            tr("invoices.line_price"): money(ln.unit_price, inv.currency),
                            tr("invoices.line_discount"): f"{ln.discount_pct.normalize():f}%",
                            tr("invoices.line_total"): money(ln.line_total, inv.currency)} for ln in inv.lines])
-    right = st.column_config.TextColumn(alignment="right")
+    align = st.column_config.TextColumn(alignment="right")
     st.dataframe(table, hide_index=True, width="stretch", column_config={
-        tr("invoices.line_quantity"): right, tr("invoices.line_price"): right, tr("invoices.line_discount"): right,
-        tr("invoices.line_total"): right})
+        tr("invoices.line_quantity"): align, tr("invoices.line_price"): align, tr("invoices.line_discount"): align,
+        tr("invoices.line_total"): align})
     _, right = st.columns([3, 2])
     with right, st.container(border=True):
         rows = [(tr("invoices.subtotal"), money(inv.subtotal, inv.currency), False)]
@@ -130,9 +127,11 @@ def render(ctx: TenantContext, invoice_id: uuid.UUID) -> None:
     except DomainError as exc:
         show_error(exc)
         return
-    head, badge = st.columns([5, 1], vertical_alignment="center")
-    head.title(tr("invoices.detail_title", number=inv.number) if inv.number else tr("invoices.draft_title"))
-    with badge:
+    st.title(tr("invoices.detail_title", number=inv.number) if inv.number else tr("invoices.draft_title"))
+    with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
         invoice_badge(inv.status)
+        st.markdown(f"**{tr('invoices.customer')}:** {plain(inv.customer_name)} · **{tr('invoices.issue_date')}:** "
+                    f"{day(inv.issue_date)} · **{tr('invoices.due_date')}:** {day(inv.due_date)} · "
+                    f"**{tr('invoices.currency')}:** {inv.currency}", width="content")
     _actions(ctx, inv)
     _summary(inv)

@@ -28,7 +28,7 @@ from core.projects.tasks import TaskView, board, move_task
 from core.rbac.guard import can
 from ui.actions import explain, rerun_now, show_toasts, toast_later
 from ui.session import tr
-from ui.widgets import bump, day, nonce, plain, priority_badge
+from ui.widgets import bump, day, day_short, nonce, plain, priority_badge
 
 STYLE = """
 .sortable-component { border: 0; padding: 0; background: transparent; gap: 12px; flex-wrap: nowrap !important; }
@@ -38,7 +38,7 @@ STYLE = """
 .sortable-container-body { background: transparent; min-height: 140px; }
 .sortable-item, .sortable-item:hover { background: #ffffff; color: #0f172a; border: 1px solid #e2e8f0;
   border-radius: 8px; padding: 8px 10px; margin: 6px 4px; font-weight: 400; font-size: 0.9rem; line-height: 1.35;
-  box-shadow: 0 1px 2px rgba(15, 23, 42, 0.06); cursor: grab; white-space: normal; }
+  box-shadow: 0 1px 2px rgba(15, 23, 42, 0.06); cursor: grab; white-space: normal; text-align: left; }
 .sortable-item.dragging { box-shadow: 0 8px 20px rgba(15, 23, 42, 0.18); }
 """
 NOTICE = "_kanban_notice"
@@ -83,7 +83,7 @@ def card_text(task: TaskView, people: Mapping[uuid.UUID, str], short: str) -> st
     if task.assignee_user_id:
         parts.append(people.get(task.assignee_user_id, "?").split(" ")[0])
     if task.due_date:
-        parts.append(day(task.due_date))
+        parts.append(day_short(task.due_date))
     return " · ".join(parts) + f" · #{short}"
 
 

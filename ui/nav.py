@@ -34,6 +34,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/members.py", "nav.members", "🤝", "member.read", "settings"),
     PageSpec("pages/webhooks.py", "nav.webhooks", "🔔", "webhook.manage", "settings"),
     PageSpec("pages/audit.py", "nav.audit", "📜", "audit.read", "settings"),
+    PageSpec("pages/ai_ops.py", "nav.ai_ops", "🤖", "ai.admin", "settings"),
 )
 
 

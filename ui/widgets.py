@@ -16,7 +16,7 @@ from core.context import TenantContext
 from core.csv_export import to_csv
 from core.invoices.pdf import format_money
 from core.rbac.guard import can
-from ui.i18n import date_label, idr
+from ui.i18n import MONTHS_ID, date_label, idr
 from ui.session import lang, tr
 
 INVOICE_BADGES = {"draft": ("gray", ":material/edit_note:"), "sent": ("blue", ":material/send:"),
@@ -39,6 +39,12 @@ def money(amount: Decimal | int | None, currency: str = "IDR") -> str:
 
 def day(value: dt.date | None) -> str:
     return date_label(value, lang()) if value else "—"
+
+
+def day_short(value: dt.date) -> str:
+    """29 Nov / 3 Des: for cards and chart ticks."""
+    month = MONTHS_ID[value.month - 1][:3] if lang() == "id" else value.strftime("%b")
+    return f"{value.day} {month}"
 
 
 def plain(text: str | None) -> str:
@@ -107,7 +113,7 @@ def figure_rows(rows: Sequence[tuple[str, str, bool]]) -> None:
     """Label on the left, amount on the right; strong rows (the total) in bold after a rule."""
     for label, value, strong in rows:
         if strong:
-            st.divider()
+            st.markdown("<hr style='margin:0.1rem 0'>", unsafe_allow_html=True)
         a, b = st.columns([3, 2], vertical_alignment="center")
         a.markdown(f"**{plain(label)}**" if strong else plain(label))
         b.markdown(f"**{plain(value)}**" if strong else plain(value), text_alignment="right")

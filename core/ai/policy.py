@@ -106,25 +106,28 @@ class BudgetUse:
     spent_micros: int
     spent_tokens: int
 
-    def _ratio(self) -> float:
-        ratios = []
+    def _pairs(self) -> list[tuple[int, int]]:
+        """(spent, limit) for each limit set."""
+        pairs = []
         if self.budget.limit_micros is not None:
-            ratios.append(self.spent_micros / self.budget.limit_micros if self.budget.limit_micros else 1.0)
+            pairs.append((self.spent_micros, self.budget.limit_micros))
         if self.budget.limit_tokens is not None:
-            ratios.append(self.spent_tokens / self.budget.limit_tokens if self.budget.limit_tokens else 1.0)
-        return max(ratios, default=0.0)
+            pairs.append((self.spent_tokens, self.budget.limit_tokens))
+        return pairs
 
     @property
     def used_pct(self) -> float:
-        return round(self._ratio() * 100, 1)
+        return max((round(spent * 100 / limit, 1) if limit else 100.0 for spent, limit in self._pairs()),
+                   default=0.0)
 
     @property
     def exhausted(self) -> bool:
-        return self._ratio() >= 1.0
+        return any(spent >= limit for spent, limit in self._pairs())
 
     @property
     def warning(self) -> bool:
-        return self._ratio() * 100 >= self.budget.warn_pct
+        # Integers only: 76 of 95 tokens is exactly 80%.
+        return any(spent * 100 >= limit * self.budget.warn_pct for spent, limit in self._pairs())
 
 
 def _budget(row: AiBudget) -> Budget:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import Connection, text
 
 from core.audit.chain import anchor, anchors, qualified, seal
+from core.audit.control import record_event
 from core.context import TenantContext
 from core.rbac.guard import require
 from db.session import control_session, tenant_connection
@@ -167,8 +168,6 @@ def verify_tenant(ctx: TenantContext, *, record: bool = True) -> VerifyResult:
         if result.ok:
             anchor(ctx, "audit.verified", control_rows=result.control.rows)
         else:
-            from core.audit.control import record_event
-
             bad = result.data.first_bad or result.control.first_bad
             record_event("audit.verify_failed", actor=str(ctx.actor), tenant_id=ctx.tenant_id,
                          target="data plane" if result.data.first_bad else "control plane",

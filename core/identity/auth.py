@@ -20,8 +20,8 @@ from core.clock import utcnow
 from core.config import get_settings
 from core.identity import sessions
 from core.identity.models import LoginThrottle, User
-from core.identity.passwords import verify_password
-from core.identity.service import _DUMMY_HASH, AccountLocked, AuthenticationFailed, normalise_email
+from core.identity.passwords import dummy_hash, verify_password
+from core.identity.service import AccountLocked, AuthenticationFailed, normalise_email
 from db.session import control_session
 
 
@@ -79,7 +79,7 @@ def _check(s: Session, email: str, password: str, ip: str | None, moment: dt.dat
         record_event("login.refused", actor=f"user:{user.id}" if user else "anonymous", target=email, ip=ip,
                      session=s, details={"reason": "locked", "locked_until": throttle.locked_until.isoformat()})
         raise _locked(throttle.locked_until)
-    ok = verify_password(password, user.password_hash if user else _DUMMY_HASH)
+    ok = verify_password(password, user.password_hash if user else dummy_hash())
     if user is not None and ok and user.is_active:
         if throttle is not None:
             s.execute(delete(LoginThrottle).where(LoginThrottle.email == email))

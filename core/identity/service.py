@@ -18,8 +18,6 @@ from db.session import control_session
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 ROLES = ("admin", "manager", "staff")
 LANGUAGES = ("id", "en")
-# Verified against when the email is unknown, so both paths cost the same time.
-_DUMMY_HASH = "$2b$12$JTvDJ83nKt/KUhicXdXxsur1YUxfrutyyH.R.rWBIcYn8VUrBxKry"
 
 
 class AuthenticationFailed(DomainError):

@@ -12,6 +12,7 @@ the PDF core font Helvetica, with characters outside Latin-1 replaced by "?".
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -272,10 +273,8 @@ def file_name(invoice: InvoiceView) -> str:
     return f"{label}.pdf"
 
 
-def invoice_pdf(ctx: TenantContext, invoice_id: object, customer: Party | None = None, *,
+def invoice_pdf(ctx: TenantContext, invoice_id: uuid.UUID, customer: Party | None = None, *,
                 lang: str = "id") -> tuple[str, bytes]:
     """Load an invoice (invoice.read) and render it; returns (file name, PDF bytes)."""
-    import uuid
-
-    invoice = get_invoice(ctx, invoice_id if isinstance(invoice_id, uuid.UUID) else uuid.UUID(str(invoice_id)))
+    invoice = get_invoice(ctx, invoice_id)
     return file_name(invoice), render(invoice, ctx.name, customer, lang=lang)

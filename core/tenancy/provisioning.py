@@ -7,6 +7,7 @@ with the reason; calling create again with the same slug retries it.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -115,10 +116,22 @@ def _register(req: NewTenant) -> Tenant:
         raise
 
 
+# A create that crashed hard (the process killed) leaves its tenant in `provisioning`;
+# after this long it is treated like a failed one: a retry resumes it (every step is idempotent).
+STALE_PROVISIONING = dt.timedelta(minutes=10)
+
+
+def _reclaimable(tenant: Tenant) -> bool:
+    if tenant.status == TenantStatus.FAILED:
+        return True
+    stale = tenant.updated_at is not None and tenant.updated_at < dt.datetime.now(dt.UTC) - STALE_PROVISIONING
+    return tenant.status == TenantStatus.PROVISIONING and stale
+
+
 def _insert_or_reclaim(req: NewTenant) -> Tenant:
     with control_session() as s:
         existing = s.scalars(select(Tenant).where(Tenant.slug == req.slug).with_for_update()).one_or_none()
-        if existing is not None and existing.status != TenantStatus.FAILED:
+        if existing is not None and not _reclaimable(existing):
             raise Conflict(f"a company with slug '{req.slug}' already exists", details={"slug": "taken"})
         tenant = existing or Tenant(id=uuid.uuid4(), slug=req.slug)
         tenant.name = req.name.strip()

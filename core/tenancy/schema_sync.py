@@ -44,6 +44,7 @@ from core.tenancy.placement import admin_url
 from db.engines import engine_for
 from db.migrate import (
     apply_grants,
+    audit_triggers_stale_sql,
     current_revision,
     downgrade,
     grants_sql,
@@ -238,7 +239,8 @@ _GUARD = (
 # as one statement: the schema's audit installer, where the tree has one (t0003+).
 _AUDIT_TRIGGERS = (
     "DO $bos_audit$ BEGIN"
-    " IF to_regprocedure(format('%I.audit_install_triggers(text)', current_schema())) IS NOT NULL THEN"
+    " IF to_regprocedure(format('%I.audit_install_triggers(text)', current_schema())) IS NOT NULL"
+    f" AND {audit_triggers_stale_sql('current_schema()')} THEN"
     " EXECUTE format('SELECT %I.audit_install_triggers(%L)', current_schema(), current_schema());"
     " END IF; END $bos_audit$;"
 )

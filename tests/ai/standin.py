@@ -7,6 +7,7 @@ user text (placeholders included, so the gateway's restoring shows), reports tok
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -148,10 +149,8 @@ class StandIn:
         out = []
         for seen in self.requests:
             raw = seen.body.decode("utf-8", "replace")
-            try:
+            with contextlib.suppress(ValueError):
                 raw += "\n" + json.dumps(json.loads(raw), ensure_ascii=False)
-            except ValueError:
-                pass
             out.append(raw)
         return "\n".join(out)
 

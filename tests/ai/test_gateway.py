@@ -54,8 +54,8 @@ def test_no_pii_reaches_the_model_and_answers_are_restored(provider: str, gatewa
     for _, values in CORPUS:
         for value in values:
             assert value not in sent, value
-            assert digits(value) not in digits(sent.replace(" ", "")) or len(digits(value)) < 8 or \
-                digits(value) not in sent, value
+            if len(digits(value)) >= 8:  # nor the bare digits of a number
+                assert digits(value) not in sent, value
     for decoy in DECOYS:  # business facts the model needs stay readable
         assert decoy in sent, decoy
     # Counts, never values, are stored with the call.
@@ -167,8 +167,8 @@ def test_offline_engine_is_the_default_without_a_key(as_role: Callable[..., Tena
 def test_embeddings_are_local_masked_and_metered(gateway_for: GatewayFactory,
                                                  as_role: Callable[..., TenantContext]) -> None:
     gateway = gateway_for("offline")
-    texts = ["Tagihan pelanggan sudah jatuh tempo", "Invoice is overdue for the customer",
-             "Resep nasi goreng kampung", "Hubungi 0812-3456-7890 untuk tagihan"]
+    texts = ["The customer's invoice is overdue", "Payment of the bill is late",
+             "A recipe for fried rice", "Hubungi 0812-3456-7890 untuk tagihan"]
     result = gateway.embed(as_role("staff"), "test.embed", texts)
     assert (result.provider, result.model, result.dim) == ("local", "all-MiniLM-L6-v2", 384)
     assert result.masked == {"PHONE": 1} and result.input_tokens > 0 and result.cost_micros == 0

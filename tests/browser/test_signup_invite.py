@@ -93,8 +93,10 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-# Tables are painted on a canvas a moment after they arrive: wait until each has pixels.
-_TABLES_PAINTED = """() => [...document.querySelectorAll('[data-testid=stDataFrame]')].every(t => {
+# Elements whose code is still loading show a skeleton; tables are then painted on a canvas.
+_TABLES_PAINTED = """() => [...document.querySelectorAll('[data-testid=stSkeleton]')]
+        .every(e => e.getBoundingClientRect().height === 0)
+    && [...document.querySelectorAll('[data-testid=stDataFrame]')].every(t => {
     const c = t.querySelector('canvas');
     if (!c || !c.width || !c.height) return false;
     const d = c.getContext('2d').getImageData(0, 0, c.width, Math.min(c.height, 40)).data;
@@ -103,11 +105,10 @@ _TABLES_PAINTED = """() => [...document.querySelectorAll('[data-testid=stDataFra
 })"""
 
 
-_IDLE = "() => document.querySelector('[data-test-script-state]')?.getAttribute('data-test-script-state') === 'notRunning'"
+_IDLE = "() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'"
 
 
 def shot(page: Page, name: str) -> None:
-    page.wait_for_load_state("networkidle")
     page.wait_for_function(_IDLE, timeout=WAIT)  # the script run is over
     page.wait_for_function(_TABLES_PAINTED, timeout=WAIT)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))  # the viewport: Streamlit scrolls inside it

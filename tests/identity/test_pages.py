@@ -8,6 +8,7 @@ pages explicitly with `switch_page`, as a user following a link would.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from sqlalchemy import text
@@ -70,10 +71,8 @@ def test_wrong_password_and_locked_account_are_refused_plainly(make_user: Callab
     at = login(user.email, "wrong-password")
     assert errors(at) == [t("login.failed", LANG)] and not at.metric
     for _ in range(4):
-        try:
+        with contextlib.suppress(AuthenticationFailed, AccountLocked):
             auth.login(user.email, "wrong-password")
-        except (AuthenticationFailed, AccountLocked):
-            pass
     at = login(user.email, PASSWORD)  # the right password, while locked
     [message] = errors(at)
     assert message.startswith(t("login.locked", LANG, time="")[:40]) and not at.metric

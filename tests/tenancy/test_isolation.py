@@ -113,7 +113,8 @@ def test_app_role_owns_nothing(topology) -> None:  # type: ignore[no-untyped-def
 def test_schema_tier_rows_live_in_their_schema(filled: dict[str, object], topology) -> None:  # type: ignore[no-untyped-def]
     ctx = context("a-schema")
     with psycopg.connect(libpq_url(topology.shared_url("global", admin=True))) as conn:
-        in_schema = conn.execute(f'SELECT count(*) FROM "{ctx.schema}".customers').fetchone()
+        in_schema = conn.execute(f'SELECT count(*) FROM "{ctx.schema}".customers WHERE name = %s',
+                                 ("a-schema customer",)).fetchone()
         in_public = conn.execute("SELECT count(*) FROM public.customers WHERE tenant_id = %s",
                                  (ctx.tenant_id,)).fetchone()
     assert in_schema == (1,)

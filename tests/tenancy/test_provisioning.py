@@ -317,3 +317,28 @@ def test_external_url_is_encrypted_at_rest(topology: Topology, jakarta: dict[str
     assert tenant.external_url_encrypted
     assert jakarta["secret"] not in tenant.external_url_encrypted
     assert "prov_external" not in tenant.external_url_encrypted
+
+
+def test_a_create_killed_midway_can_be_retried_later(topology) -> None:  # type: ignore[no-untyped-def]
+    """A tenant left in `provisioning` by a killed process is resumed by a later create."""
+    import datetime as dt
+    import uuid
+
+    from sqlalchemy import update
+
+    from core.errors import Conflict
+    from core.tenancy.models import Tenant
+    from core.tenancy.provisioning import NewTenant, create_tenant
+    from db.session import control_session
+
+    req = NewTenant(name="Crashed Co", slug="crashed-co", region="id", tier="schema")
+    with control_session() as s:
+        s.add(Tenant(id=uuid.uuid4(), slug=req.slug, name=req.name, region=req.region, tier=req.tier,
+                     status="provisioning", schema_name="t_crashed_co"))
+    with pytest.raises(Conflict):
+        create_tenant(req)  # a fresh one may still be running: not taken over
+    with control_session() as s:
+        s.execute(update(Tenant).where(Tenant.slug == req.slug)
+                  .values(updated_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)))
+    tenant = create_tenant(req)
+    assert tenant.status == "active"
