@@ -17,7 +17,7 @@ from ui.widgets import bump, confirm, csv_download, empty_state, nonce
 ctx = page_guard("customer.read")
 show_toasts()
 writable = can(ctx, "customer.write")
-st.title(tr("customers.title"))
+st.title(tr("customers.title"), anchor=False)
 
 anything = bool(list_customers(ctx, limit=1))
 search = st.text_input(tr("customers.search"), key="cust_search", placeholder=tr("customers.search_hint"),

@@ -15,7 +15,7 @@ from ui.widgets import empty_state, today
 ctx = page_guard("dashboard.read")
 show_toasts()
 day = today(ctx)
-st.title(tr("dashboard.title"))
+st.title(tr("dashboard.title"), anchor=False)
 st.caption(tr("dashboard.caption", date=date_label(day, lang()), tz=ctx.timezone))
 
 d = load(ctx, day)

@@ -17,7 +17,7 @@ from ui import invoice_detail, invoice_form, invoice_nav
 from ui.actions import show_toasts
 from ui.guard import page_guard
 from ui.session import lang, tr
-from ui.widgets import csv_download, empty_state, invoice_status, money
+from ui.widgets import csv_download, empty_state, invoice_status, money, table_date_format
 
 PAGE_SIZE = 25
 
@@ -32,7 +32,7 @@ if view == "detail" and open_id is not None:
     st.stop()
 
 head, action = st.columns([4, 1], vertical_alignment="bottom")
-head.title(tr("invoices.title"))
+head.title(tr("invoices.title"), anchor=False)
 if can(ctx, "invoice.create") and action.button(tr("invoices.new"), icon=":material/add:", type="primary",
                                                width="stretch"):
     invoice_nav.go("new")
@@ -75,7 +75,7 @@ else:
         tr("invoices.total"): money(inv.total, inv.currency),
         tr("invoices.balance"): money(inv.balance, inv.currency) if inv.status in ("sent", "overdue") else "—",
     } for inv in page.items])
-    fmt = "DD MMM YYYY"
+    fmt = table_date_format()
     picked = st.dataframe(
         table, hide_index=True, on_select="rerun", selection_mode="single-row",
         key=f"inv_table_{len(cursors)}_{st.session_state.get('inv_table_nonce', 0)}",
@@ -90,15 +90,16 @@ else:
         st.session_state["inv_table_nonce"] = st.session_state.get("inv_table_nonce", 0) + 1
         invoice_nav.go("detail", page.items[rows[0]].id)
 
-nav = st.columns([1, 1, 4, 2], vertical_alignment="center")
-if nav[0].button(tr("common.previous"), icon=":material/chevron_left:", disabled=len(cursors) == 1, width="stretch"):
-    cursors.pop()
-    st.rerun()
-if nav[1].button(tr("common.next"), icon=":material/chevron_right:", icon_position="right",
-                 disabled=page.next_cursor is None, width="stretch"):
-    cursors.append(page.next_cursor)
-    st.rerun()
-nav[2].caption(tr("common.page", n=len(cursors)))
+pager, export = st.columns([3, 1], vertical_alignment="center")
+with pager, st.container(horizontal=True, vertical_alignment="center"):
+    if st.button(tr("common.previous"), icon=":material/chevron_left:", disabled=len(cursors) == 1):
+        cursors.pop()
+        st.rerun()
+    if st.button(tr("common.next"), icon=":material/chevron_right:", icon_position="right",
+                 disabled=page.next_cursor is None):
+        cursors.append(page.next_cursor)
+        st.rerun()
+    st.caption(tr("common.page", n=len(cursors)), width="content")
 
 
 def every_row() -> Iterator[list[object]]:
@@ -114,7 +115,7 @@ def every_row() -> Iterator[list[object]]:
         cursor = chunk.next_cursor
 
 
-with nav[3]:
+with export, st.container(horizontal_alignment="right"):
     csv_download(ctx, ["number", "customer", "issue_date", "due_date", "status", "currency", "subtotal", "discount",
                        "tax", "total", "paid", "balance"], every_row, "invoices.csv", key="inv_csv")
 

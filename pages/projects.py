@@ -20,7 +20,7 @@ from ui.widgets import empty_state, plain
 
 ctx = page_guard()
 show_toasts()
-st.title(tr("projects.title"))
+st.title(tr("projects.title"), anchor=False)
 
 try:
     people = {m.user_id: m.full_name or m.email for m in list_members(ctx)}

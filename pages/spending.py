@@ -15,13 +15,13 @@ from ui import charts
 from ui.actions import act, show_toasts
 from ui.guard import page_guard
 from ui.session import lang, tr
-from ui.widgets import confirm, csv_download, day, empty_state, money, today
+from ui.widgets import confirm, csv_download, day, empty_state, money, table_date_format, today
 
 ctx = page_guard("expense.read")
 show_toasts()
 now = today(ctx)
 fmt = "DD/MM/YYYY" if lang() == "id" else "YYYY/MM/DD"
-st.title(tr("spending.title"))
+st.title(tr("spending.title"), anchor=False)
 categories = categories_in_use(ctx)
 anything = bool(list_expenses(ctx, limit=1))
 
@@ -76,7 +76,7 @@ with left:
         tr("spending.amount"): money(e.amount, e.currency), tr("spending.description"): e.description or "",
         tr("spending.receipt_short"): e.attachment_id is not None,
     } for e in items]), hide_index=True, width="stretch",
-        column_config={tr("spending.date"): st.column_config.DateColumn(format="DD MMM YYYY"),
+        column_config={tr("spending.date"): st.column_config.DateColumn(format=table_date_format()),
                        tr("spending.amount"): st.column_config.TextColumn(alignment="right"),
                        tr("spending.receipt_short"): st.column_config.CheckboxColumn(width="small")})
 with right, st.container(border=True):

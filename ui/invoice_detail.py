@@ -127,7 +127,7 @@ def render(ctx: TenantContext, invoice_id: uuid.UUID) -> None:
     except DomainError as exc:
         show_error(exc)
         return
-    st.title(tr("invoices.detail_title", number=inv.number) if inv.number else tr("invoices.draft_title"))
+    st.title(tr("invoices.detail_title", number=inv.number) if inv.number else tr("invoices.draft_title"), anchor=False)
     with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
         invoice_badge(inv.status)
         st.markdown(f"**{tr('invoices.customer')}:** {plain(inv.customer_name)} · **{tr('invoices.issue_date')}:** "

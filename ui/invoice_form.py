@@ -79,7 +79,7 @@ def render(ctx: TenantContext, invoice_id: uuid.UUID | None) -> None:
     existing = get_invoice(ctx, invoice_id) if invoice_id else None
     if st.button(tr("invoices.back"), icon=":material/arrow_back:", type="tertiary"):
         invoice_nav.go("detail" if existing else "list", existing.id if existing else None)
-    st.title(tr("invoices.edit_title") if existing else tr("invoices.new_title"))
+    st.title(tr("invoices.edit_title") if existing else tr("invoices.new_title"), anchor=False)
     customers = {c.id: c for c in list_customers(ctx)}
     if not customers:
         empty_state(":material/storefront:", tr("invoices.no_customers_title"), tr("invoices.no_customers_body"))

@@ -41,6 +41,11 @@ def day(value: dt.date | None) -> str:
     return date_label(value, lang()) if value else "—"
 
 
+def table_date_format() -> str:
+    """Date columns of tables: 24/11/2026 in Indonesian (the grid's month names are English)."""
+    return "DD/MM/YYYY" if lang() == "id" else "DD MMM YYYY"
+
+
 def day_short(value: dt.date) -> str:
     """29 Nov / 3 Des: for cards and chart ticks."""
     month = MONTHS_ID[value.month - 1][:3] if lang() == "id" else value.strftime("%b")
