@@ -23,18 +23,18 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/home.py", "nav.home", "🏠", None),
-    PageSpec("pages/dashboard.py", "nav.dashboard", "📊", "dashboard.read"),
-    PageSpec("pages/invoices.py", "nav.invoices", "🧾", "invoice.read"),
-    PageSpec("pages/customers.py", "nav.customers", "🏢", "customer.read"),
-    PageSpec("pages/spending.py", "nav.spending", "💸", "expense.read"),
-    PageSpec("pages/projects.py", "nav.projects", "🗂️", None),
-    PageSpec("pages/employees.py", "nav.employees", "👥", "employee.read"),
-    PageSpec("pages/roles.py", "nav.roles", "🛡️", "role.manage", "settings"),
-    PageSpec("pages/members.py", "nav.members", "🤝", "member.read", "settings"),
-    PageSpec("pages/webhooks.py", "nav.webhooks", "🔔", "webhook.manage", "settings"),
-    PageSpec("pages/audit.py", "nav.audit", "📜", "audit.read", "settings"),
-    PageSpec("pages/ai_ops.py", "nav.ai_ops", "🤖", "ai.admin", "settings"),
+    PageSpec("pages/home.py", "nav.home", ":material/home:", None),
+    PageSpec("pages/dashboard.py", "nav.dashboard", ":material/monitoring:", "dashboard.read"),
+    PageSpec("pages/invoices.py", "nav.invoices", ":material/receipt_long:", "invoice.read"),
+    PageSpec("pages/customers.py", "nav.customers", ":material/apartment:", "customer.read"),
+    PageSpec("pages/spending.py", "nav.spending", ":material/payments:", "expense.read"),
+    PageSpec("pages/projects.py", "nav.projects", ":material/view_kanban:", None),
+    PageSpec("pages/employees.py", "nav.employees", ":material/badge:", "employee.read"),
+    PageSpec("pages/roles.py", "nav.roles", ":material/admin_panel_settings:", "role.manage", "settings"),
+    PageSpec("pages/members.py", "nav.members", ":material/group:", "member.read", "settings"),
+    PageSpec("pages/webhooks.py", "nav.webhooks", ":material/webhook:", "webhook.manage", "settings"),
+    PageSpec("pages/audit.py", "nav.audit", ":material/history:", "audit.read", "settings"),
+    PageSpec("pages/ai_ops.py", "nav.ai_ops", ":material/insights:", "ai.admin", "settings"),
 )
 
 

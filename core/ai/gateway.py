@@ -59,6 +59,9 @@ class ChatProvider(Protocol):
     remote: bool
     label: str
 
+    def prepare(self, *, max_output_tokens: int | None = None, json_output: bool = False) -> None:
+        """Build clients (imports, set-up) ahead of a call, outside its deadline."""
+
     def chat(self, messages: Sequence[Message], *, task: str = "chat", max_output_tokens: int | None = None,
              json_output: bool = False, timeout: float | None = None) -> ProviderReply: ...
 
@@ -72,6 +75,8 @@ class EmbedProvider(Protocol):
 
     @property
     def label(self) -> str: ...
+
+    def prepare(self) -> None: ...
 
     def embed(self, texts: Sequence[str], *, timeout: float | None = None) -> EmbedReply: ...
 
@@ -201,6 +206,8 @@ class Gateway:
         degraded: str | None = None
         started = time.monotonic()
         if provider.remote:
+            # Client set-up (imports) does not count against the deadline.
+            provider.prepare(max_output_tokens=max_output_tokens, json_output=json_output)
             reply, degraded = self._remote(ctx, feature, "chat", provider, lambda: call(provider), counts,
                                            fallback, now)
         else:
@@ -238,6 +245,7 @@ class Gateway:
         counts = dict(vault.counts)
         started = time.monotonic()
         if provider.remote:
+            provider.prepare()
             reply, _ = self._remote(ctx, feature, "embed", provider, lambda: provider.embed(masked), counts,
                                     False, now)
             assert reply is not None

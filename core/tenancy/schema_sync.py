@@ -254,6 +254,14 @@ _MAKES_RELATIONS = re.compile(
 )
 
 
+# Columns the audit triggers leave out of the stored values (their trigger arguments):
+# adding, dropping or retyping one means the triggers must be re-made.
+_CHANGES_AUDITED_COLUMNS = re.compile(
+    r"\b(VECTOR|HALFVEC|SPARSEVEC|TSVECTOR|BYTEA)\b|\bDROP\s+COLUMN\b|\bALTER\s+COLUMN\b.*\bTYPE\b|\bRENAME\b",
+    re.IGNORECASE,
+)
+
+
 def _static_message(target: Target, current: str, body: str, app_user: str) -> str:
     """The whole migration of one target as one message: transaction, advisory lock,
     search_path, revision guard, the rendered DDL, audit triggers, grants, commit."""
@@ -264,8 +272,9 @@ def _static_message(target: Target, current: str, body: str, app_user: str) -> s
         f"SET LOCAL search_path TO {search_path_for(target.schema)};",
         _GUARD.format(current=quote_literal(current)),  # each statement reads a fresh snapshot
         body.rstrip().rstrip(";") + ";",
-        _AUDIT_TRIGGERS,
     ]
+    if _MAKES_RELATIONS.search(body) or _CHANGES_AUDITED_COLUMNS.search(body):
+        parts.append(_AUDIT_TRIGGERS)
     if _MAKES_RELATIONS.search(body):
         parts.append(grants_sql(target.schema, app_user) + ";")
     parts.append("COMMIT;")

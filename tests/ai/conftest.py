@@ -75,7 +75,7 @@ def gateway_for(standin: StandIn, clock: Clock) -> Iterator[GatewayFactory]:
     made: list[Gateway] = []
 
     def make(provider: str = "gemini", **overrides: object) -> Gateway:
-        update: dict[str, object] = {"ai_provider": provider, "ai_timeout_seconds": 1.0, "ai_breaker_failures": 3,
+        update: dict[str, object] = {"ai_provider": provider, "ai_timeout_seconds": 2.0, "ai_breaker_failures": 3,
                                      "ai_breaker_cooldown_seconds": 300}
         if provider == "gemini":
             update |= {"google_api_key": SecretStr("test-key"), "gemini_base_url": standin.url}

@@ -86,7 +86,7 @@ def test_budgets_reset_with_the_month(gateway_for: GatewayFactory, clock: Clock,
     gateway.chat(staff, "test.month", TEXT)
     with pytest.raises(BudgetExceeded) as refused:
         gateway.chat(staff, "test.month", TEXT)
-    start, next_month = policy.month_bounds(clock(), staff.timezone)
+    _, next_month = policy.month_bounds(clock(), staff.timezone)
     assert refused.value.details["resets_on"] == next_month.date().isoformat()
     clock.now = next_month
     assert gateway.chat(staff, "test.month", TEXT).text

@@ -34,7 +34,7 @@ from ui.session import SignedIn
 pytestmark = pytest.mark.usefixtures("clean_ai")
 
 PROMPT = "Ringkas: Ibu Sari (NIK 3171015708450001, HP 0812-3456-7890) minta faktur INV/2026/11/0001 dikirim ulang."
-SETTINGS = {"AI_PROVIDER": "gemini", "GOOGLE_API_KEY": "test-key", "AI_TIMEOUT_SECONDS": "1",
+SETTINGS = {"AI_PROVIDER": "gemini", "GOOGLE_API_KEY": "test-key", "AI_TIMEOUT_SECONDS": "2",
             "AI_BREAKER_FAILURES": "3", "AI_BREAKER_COOLDOWN_SECONDS": "300"}
 
 
@@ -93,7 +93,7 @@ def test_outage_fallback_breaker_manual_path_and_recovery(
     gateway = gateway_for("gemini")
     staff, admin = as_role("staff"), as_role("admin")
     key = create_key(admin, "ai-outage", "admin", sorted(SCOPES)).secret
-    standin.delay = 30.0  # far past the 1 s timeout
+    standin.delay = 30.0  # far past the 2 s timeout
 
     # 1-2: the provider times out; the feature still gets an answer, from the offline engine.
     for failures in (1, 2):

@@ -1,6 +1,7 @@
 """Strings of the business pages: dashboard, invoices, customers, spending, projects, kanban."""
 
 STRINGS: dict[str, dict[str, str]] = {
+    "nav.section.settings": {"id": "Pengaturan", "en": "Settings"},
     # --- navigation and shared -------------------------------------------------------------
     "nav.dashboard": {"id": "Dasbor", "en": "Dashboard"},
     "nav.invoices": {"id": "Faktur", "en": "Invoices"},

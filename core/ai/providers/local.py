@@ -86,6 +86,9 @@ class MiniLMEmbed:
     def label(self) -> str:
         return f"local {self.model}"
 
+    def prepare(self) -> None:
+        _load()
+
     def embed(self, texts: Sequence[str], *, timeout: float | None = None) -> EmbedReply:
         model = _load()
         if model is None:
@@ -109,6 +112,9 @@ class HashingEmbed:
     remote = False
     dim = DIM
     label = f"local {HASHING}"
+
+    def prepare(self) -> None:
+        return None
 
     def embed(self, texts: Sequence[str], *, timeout: float | None = None) -> EmbedReply:
         out = []

@@ -223,6 +223,9 @@ class OfflineEngine:
     remote = False
     label = OFFLINE_LABEL
 
+    def prepare(self, *, max_output_tokens: int | None = None, json_output: bool = False) -> None:
+        return None
+
     def chat(self, messages: Sequence[Message], *, task: str = "chat", max_output_tokens: int | None = None,
              json_output: bool = False, timeout: float | None = None) -> ProviderReply:
         users = [m.content for m in messages if m.role == "user"]

@@ -78,6 +78,10 @@ class GeminiChat(_Cached):
                                       temperature=self._temperature, timeout=self._timeout, max_retries=1,
                                       **extra)
 
+    def prepare(self, *, max_output_tokens: int | None = None, json_output: bool = False) -> None:
+        """Import the client library and build the client before the deadline starts."""
+        self.client((max_output_tokens, json_output), lambda: self._build(max_output_tokens, json_output))
+
     def chat(self, messages: Sequence[Message], *, task: str = "chat", max_output_tokens: int | None = None,
              json_output: bool = False, timeout: float | None = None) -> ProviderReply:
         llm = self.client((max_output_tokens, json_output), lambda: self._build(max_output_tokens, json_output))
@@ -111,6 +115,10 @@ class OpenAIChat(_Cached):
         return ChatOpenAI(model=self.model, api_key=self._api_key, base_url=self._base_url,  # type: ignore[arg-type]
                           temperature=self._temperature, timeout=self._timeout, max_retries=0, **extra)
 
+    def prepare(self, *, max_output_tokens: int | None = None, json_output: bool = False) -> None:
+        """Import the client library and build the client before the deadline starts."""
+        self.client((max_output_tokens, json_output), lambda: self._build(max_output_tokens, json_output))
+
     def chat(self, messages: Sequence[Message], *, task: str = "chat", max_output_tokens: int | None = None,
              json_output: bool = False, timeout: float | None = None) -> ProviderReply:
         llm = self.client((max_output_tokens, json_output), lambda: self._build(max_output_tokens, json_output))
@@ -133,12 +141,17 @@ class GeminiEmbed(_Cached):
         self.label = f"Gemini ({model})"
         self._api_key, self._base_url, self._timeout = api_key, base_url, timeout
 
-    def embed(self, texts: Sequence[str], *, timeout: float | None = None) -> EmbedReply:
+    def _build(self) -> Any:
         from langchain_google_genai import GoogleGenerativeAIEmbeddings
 
-        client = self.client(("embed",), lambda: GoogleGenerativeAIEmbeddings(
-            model=self.model, google_api_key=self._api_key, base_url=self._base_url,  # type: ignore[call-arg]
-            request_options={"timeout": self._timeout}))
+        return GoogleGenerativeAIEmbeddings(model=self.model, google_api_key=self._api_key,  # type: ignore[call-arg]
+                                            base_url=self._base_url, request_options={"timeout": self._timeout})
+
+    def prepare(self) -> None:
+        self.client(("embed",), self._build)
+
+    def embed(self, texts: Sequence[str], *, timeout: float | None = None) -> EmbedReply:
+        client = self.client(("embed",), self._build)
         try:
             vectors = client.embed_documents(list(texts))
         except Exception as exc:
