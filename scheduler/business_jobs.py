@@ -1,4 +1,4 @@
-"""Daily business jobs: overdue invoices."""
+"""Business jobs: overdue invoices (hourly, in each tenant's time zone), API bookkeeping."""
 
 from __future__ import annotations
 
@@ -21,3 +21,18 @@ def overdue_invoices_job() -> Outcome | None:
         if not mine:
             return None
         return for_each_tenant("overdue-invoices", _overdue)
+
+
+def api_housekeeping_job() -> None:
+    """Forget idempotency records older than a day and rate windows older than an hour."""
+    from sqlalchemy import text
+
+    from core.apikeys.idempotency import purge
+    from db.session import control_session
+
+    with job_lock("api-housekeeping") as mine:
+        if not mine:
+            return
+        purge(24)
+        with control_session() as s:
+            s.execute(text("DELETE FROM api_rate_windows WHERE window_start < now() - interval '1 hour'"))

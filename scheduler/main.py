@@ -10,7 +10,7 @@ from types import FrameType
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from scheduler import jobs, webhook_jobs
+from scheduler import business_jobs, jobs, webhook_jobs
 
 log = logging.getLogger("scheduler")
 
@@ -23,6 +23,8 @@ def build() -> BlockingScheduler:
     scheduler.add_job(jobs.audit_anchor_job, "interval", hours=1, id="audit-anchor")
     scheduler.add_job(webhook_jobs.webhook_dispatch_job, "interval", seconds=5, id="webhook-dispatch")
     scheduler.add_job(webhook_jobs.webhook_retention_job, "interval", hours=24, id="webhook-retention")
+    scheduler.add_job(business_jobs.overdue_invoices_job, "interval", hours=1, id="overdue-invoices")
+    scheduler.add_job(business_jobs.api_housekeeping_job, "interval", minutes=30, id="api-housekeeping")
     return scheduler
 
 

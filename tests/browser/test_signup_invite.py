@@ -164,16 +164,16 @@ def test_sign_up_invite_and_sign_in_as_staff(site: tuple[str, Catcher], browser:
 
     # 2. Sign in; a reload keeps the session (the signed cookie, checked against the database).
     sign_in(admin, admin_email, admin_password)
-    expect(admin.get_by_role("heading", name=company)).to_be_visible(timeout=WAIT)
+    expect(admin.get_by_role("heading", name=company).first).to_be_visible(timeout=WAIT)
     expect(admin.get_by_text(tr("region.id"), exact=True).first).to_be_visible()
     shot(admin, "03-admin-home")
     assert admin_only_titles() <= nav_titles(admin)
     admin.reload()
-    expect(admin.get_by_role("heading", name=company)).to_be_visible(timeout=WAIT)
+    expect(admin.get_by_role("heading", name=company).first).to_be_visible(timeout=WAIT)
 
     # 3. Invite a Staff member.
     admin.locator('[data-testid="stSidebarNav"] a').filter(has_text=tr("nav.members")).click()
-    expect(admin.get_by_role("heading", name=tr("members.title"))).to_be_visible(timeout=WAIT)
+    expect(admin.get_by_role("heading", name=tr("members.title")).first).to_be_visible(timeout=WAIT)
     invite = admin.locator('[data-testid="stForm"]')
     invite.get_by_label(tr("members.invite_email"), exact=True).fill(staff_email)
     role_box = invite.locator('[data-testid="stSelectbox"]').filter(has_text=tr("members.invite_role"))
@@ -194,7 +194,7 @@ def test_sign_up_invite_and_sign_in_as_staff(site: tuple[str, Catcher], browser:
     # 5. Open the link in another browser, set a password.
     member = browser.new_context(viewport={"width": 1360, "height": 900}, locale="id-ID").new_page()
     member.goto(link)
-    expect(member.get_by_role("heading", name=tr("accept.title"))).to_be_visible(timeout=WAIT)
+    expect(member.get_by_role("heading", name=tr("accept.title")).first).to_be_visible(timeout=WAIT)
     expect(member.get_by_text(company).first).to_be_visible()
     field(member, tr("signup.full_name")).fill("Sekar Staf")
     field(member, tr("signup.password")).fill(staff_password)
@@ -206,14 +206,14 @@ def test_sign_up_invite_and_sign_in_as_staff(site: tuple[str, Catcher], browser:
 
     # 6. Sign in as the member: Staff, and no admin-only pages.
     sign_in(member, staff_email, staff_password)
-    expect(member.get_by_role("heading", name=company)).to_be_visible(timeout=WAIT)
+    expect(member.get_by_role("heading", name=company).first).to_be_visible(timeout=WAIT)
     expect(member.get_by_text(tr("role.staff"), exact=True).first).to_be_visible()
     titles = nav_titles(member)
     assert admin_only_titles(), "expected at least one admin-only page in the navigation"
     assert not admin_only_titles() & titles, titles
     shot(member, "09-staff-home")
     member.locator('[data-testid="stSidebarNav"] a').filter(has_text=tr("nav.members")).click()
-    expect(member.get_by_role("heading", name=tr("members.title"))).to_be_visible(timeout=WAIT)
+    expect(member.get_by_role("heading", name=tr("members.title")).first).to_be_visible(timeout=WAIT)
     expect(member.get_by_text(tr("members.caption", count=2, company=company))).to_be_visible(timeout=WAIT)
     assert member.get_by_role("button", name=tr("members.invite_submit")).count() == 0
     shot(member, "10-staff-members")
