@@ -96,8 +96,10 @@ def main() -> int:
         tenants = [create_tenant(NewTenant(name=f"API {i}", slug=f"api-{i:02d}", region="global", tier="shared"))
                    for i in range(TENANTS)]
         with psycopg.connect(libpq_url(topology.shared_url("global", admin=True)), autocommit=True) as conn:
-            conn.execute(SEED, {"tenants": [t.id for t in tenants],
-                                "per_customer": args.invoices // (TENANTS * 20)})
+            seed_params = {"tenants": [t.id for t in tenants], "per_customer": args.invoices // (TENANTS * 20)}
+            for statement in SEED.split(";\n"):
+                if statement.strip():
+                    conn.execute(statement, seed_params)
         target = tenants[7]
         ctx = context_for(target, Actor("user", "bench"), role="admin", permissions=SYSTEM_ROLES["admin"])
         key = create_key(ctx, "bench", "admin", sorted(SCOPES)).secret

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from core.ai.cli import ai_app
 from core.audit.cli import audit_app
 from core.errors import DomainError
 from core.notify.cli import mail_app
@@ -20,6 +21,7 @@ app.add_typer(tenants_app, name="tenants")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(mail_app, name="mail")
+app.add_typer(ai_app, name="ai")
 
 
 def fail(message: str, code: int = 1) -> None:

@@ -50,8 +50,10 @@ class Margin:
         return round(self.margin_micros * 100 / self.revenue_micros, 2)
 
     def below(self, threshold_pct: float) -> bool:
-        pct = self.margin_pct
-        return (pct is None and self.cost_micros > 0) or (pct is not None and pct < threshold_pct)
+        """Exact (not the rounded percentage): a sliver of cost on a full margin still counts."""
+        if self.revenue_micros <= 0:
+            return self.cost_micros > 0
+        return self.margin_micros * 100 < threshold_pct * self.revenue_micros
 
 
 @dataclass(frozen=True)

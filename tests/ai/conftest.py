@@ -57,7 +57,7 @@ def _clean() -> None:
         s.execute(delete(AiBudget))
         s.execute(delete(AiTenantSetting))
         s.execute(delete(AiBreaker))
-        s.execute(delete(AiPrice).where(AiPrice.created_by == "test"))
+        s.execute(delete(AiPrice).where(AiPrice.created_by.in_(("test", "cli"))))
 
 
 @pytest.fixture
