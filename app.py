@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui.auth import authenticator, check_session, log_out
 from ui.i18n import LANGUAGES
-from ui.nav import pages_for
+from ui.nav import sections_for
 from ui.session import active_membership, memberships, signed_in, tenant_context, tr
 
 st.set_page_config(page_title="Business OS", page_icon="🏢", layout="wide")
@@ -85,4 +85,4 @@ else:
     sidebar()
     ctx = tenant_context()
     assert ctx is not None
-    st.navigation([*pages_for(ctx), *link_pages("hidden")]).run()
+    st.navigation(sections_for(ctx, link_pages("hidden"))).run()

@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 
 from fastapi.concurrency import run_in_threadpool
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import body as error_body
@@ -59,36 +56,88 @@ async def _too_large(send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-def _secret(request: Request) -> str | None:
-    auth = request.headers.get("authorization", "")
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers") or []:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _secret(scope: Scope) -> str | None:
+    auth = _header(scope, b"authorization") or ""
     if auth.lower().startswith("bearer "):
         return auth[7:].strip()
-    return request.headers.get("x-api-key")
+    return _header(scope, b"x-api-key")
 
 
-class Idempotency(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        key = request.headers.get("idempotency-key")
-        secret = _secret(request)
-        if request.method != "POST" or key is None or not secret or not request.url.path.startswith("/api/v1/"):
-            return await call_next(request)
-        raw = await request.body()
-        scope, req_hash = idempotency.key_scope(secret), idempotency.request_hash("POST", request.url.path, raw)
+class Idempotency:
+    """POST with an Idempotency-Key: the first response is stored and replayed for retries.
+
+    Plain ASGI (not BaseHTTPMiddleware), so every other request passes straight through."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = _header(scope, b"idempotency-key") if scope["type"] == "http" else None
+        secret = _secret(scope) if key is not None else None
+        if key is None or not secret or scope["method"] != "POST" or not scope["path"].startswith("/api/v1/"):
+            await self.app(scope, receive, send)
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        raw = b"".join(chunks)
+        key_scope, req_hash = idempotency.key_scope(secret), idempotency.request_hash("POST", scope["path"], raw)
         try:
-            stored = await run_in_threadpool(idempotency.begin, scope, key, req_hash)
+            stored = await run_in_threadpool(idempotency.begin, key_scope, key, req_hash)
         except DomainError as exc:
-            return Response(json.dumps(error_body(exc.code, exc.message, exc.details)), status_code=exc.status,
-                            media_type="application/json")
+            await _respond(send, exc.status, json.dumps(error_body(exc.code, exc.message, exc.details)).encode(),
+                           "application/json")
+            return
         if stored is not None:
-            return Response(stored.body, status_code=stored.status, media_type=stored.content_type,
-                            headers={"Idempotent-Replayed": "true"})
-        response = await call_next(request)
-        chunks = [chunk async for chunk in response.body_iterator]  # type: ignore[attr-defined]
-        content = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
-        if response.status_code >= 500 or response.status_code in (401, 429):
-            await run_in_threadpool(idempotency.release, scope, key)
+            await _respond(send, stored.status, stored.body, stored.content_type, replayed=True)
+            return
+
+        sent = False
+
+        async def replay_body() -> Message:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": raw, "more_body": False}
+
+        status, headers, body = 500, [], bytearray()
+
+        async def capture(message: Message) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status, headers = message["status"], list(message.get("headers") or [])
+            elif message["type"] == "http.response.body":
+                body.extend(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replay_body, capture)
+        except Exception:
+            await run_in_threadpool(idempotency.release, key_scope, key)
+            raise
+        if status >= 500 or status in (401, 429):
+            await run_in_threadpool(idempotency.release, key_scope, key)
         else:
-            await run_in_threadpool(idempotency.finish, scope, key, response.status_code, content,
-                                    response.headers.get("content-type"))
-        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-        return Response(content, status_code=response.status_code, headers=headers)
+            content_type = next((v.decode() for k, v in headers if k.lower() == b"content-type"), None)
+            await run_in_threadpool(idempotency.finish, key_scope, key, status, bytes(body), content_type)
+
+
+async def _respond(send: Send, status: int, body: bytes, content_type: str | None, replayed: bool = False) -> None:
+    headers = [(b"content-length", str(len(body)).encode())]
+    if content_type:
+        headers.append((b"content-type", content_type.encode()))
+    if replayed:
+        headers.append((b"idempotent-replayed", b"true"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

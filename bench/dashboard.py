@@ -142,6 +142,7 @@ def main() -> int:
             at.switch_page("pages/dashboard.py")
             page_ms.append(timed(at.run))
             assert not at.exception, at.exception
+            assert len(at.metric) >= 6, "the dashboard's figures were not rendered"
         del sign_in
 
         raw_med, svc_med, page_med = (statistics.median(x) for x in (raw_ms, service_ms, page_ms))

@@ -30,12 +30,13 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from typing import ClassVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.ai.pii import (  # noqa: E402
+from core.ai.pii import (
     ACCOUNT,
     CARD,
     EMAIL,
@@ -89,18 +90,18 @@ def luhn_digit(payload: str) -> str:
 
 
 class Faker:
-    FIRST = ["Budi", "Sari", "Andi", "Dewi", "Rina", "Agus", "Putri", "Joko", "Wati", "Hendra", "Lestari",
+    FIRST: ClassVar[list[str]] = ["Budi", "Sari", "Andi", "Dewi", "Rina", "Agus", "Putri", "Joko", "Wati", "Hendra", "Lestari",
              "Bambang", "Siti", "Rudi", "Maya", "Yusuf", "Indah", "Eko", "Fitri", "Dimas"]
-    LAST = ["Santoso", "Wijaya", "Saputra", "Lestari", "Pratama", "Hidayat", "Kusuma", "Nugroho", "Siregar",
+    LAST: ClassVar[list[str]] = ["Santoso", "Wijaya", "Saputra", "Lestari", "Pratama", "Hidayat", "Kusuma", "Nugroho", "Siregar",
             "Harahap", "Simanjuntak", "Halim", "Gunawan", "Setiawan", "Wibowo"]
-    COMPANIES = ["PT Maju Bersama", "CV Sinar Jaya", "PT Nusantara Logistik", "PT Sumber Rejeki",
+    COMPANIES: ClassVar[list[str]] = ["PT Maju Bersama", "CV Sinar Jaya", "PT Nusantara Logistik", "PT Sumber Rejeki",
                  "CV Karya Mandiri", "PT Cahaya Abadi", "PT Mitra Sejahtera", "UD Berkah Tani"]
-    DOMAINS = ["gmail.com", "yahoo.co.id", "outlook.com", "maju.co.id", "sinarjaya.id", "nusantara-log.com"]
-    BANKS = ["BCA", "Mandiri", "BNI", "BRI", "BSI", "CIMB Niaga", "Permata", "Danamon"]
-    MOBILE = ["811", "812", "813", "821", "822", "823", "852", "853", "856", "857", "858", "877", "878", "881",
+    DOMAINS: ClassVar[list[str]] = ["gmail.com", "yahoo.co.id", "outlook.com", "maju.co.id", "sinarjaya.id", "nusantara-log.com"]
+    BANKS: ClassVar[list[str]] = ["BCA", "Mandiri", "BNI", "BRI", "BSI", "CIMB Niaga", "Permata", "Danamon"]
+    MOBILE: ClassVar[list[str]] = ["811", "812", "813", "821", "822", "823", "852", "853", "856", "857", "858", "877", "878", "881",
               "882", "895", "896", "897", "898", "899"]
-    AREAS = ["21", "22", "24", "31", "61", "274", "341", "361", "411", "431", "511", "541", "711", "751", "778"]
-    ITEMS = ["Kertas A4 80gsm", "Tinta printer", "Jasa konsultasi", "Sewa gudang", "Kopi arabika 1kg",
+    AREAS: ClassVar[list[str]] = ["21", "22", "24", "31", "61", "274", "341", "361", "411", "431", "511", "541", "711", "751", "778"]
+    ITEMS: ClassVar[list[str]] = ["Kertas A4 80gsm", "Tinta printer", "Jasa konsultasi", "Sewa gudang", "Kopi arabika 1kg",
              "Laptop 14 inci", "Biaya kirim", "Lisensi software", "Meja kerja", "Servis AC"]
 
     def __init__(self, seed: int) -> None:
@@ -220,6 +221,40 @@ class Faker:
                          f"order #{r.randint(20260101, 20261231)}"])
 
 
+NOTES_ID = [
+    "Mohon pembayaran dilakukan paling lambat {date} agar pengiriman berikutnya tidak tertunda.",
+    "Barang yang sudah dibeli tidak dapat ditukar kecuali ada cacat produksi yang dilaporkan dalam 7 hari.",
+    "Harga sudah termasuk PPN 11% dan ongkos kirim ke wilayah Jabodetabek.",
+    "Terima kasih atas kepercayaan Anda kepada {company}.",
+    "Untuk pertanyaan lebih lanjut silakan balas email ini pada jam kerja, Senin sampai Jumat pukul 08.00-17.00.",
+    "Tim gudang akan menyiapkan pesanan {code} setelah pembayaran dikonfirmasi oleh bagian keuangan.",
+    "Kami menawarkan diskon 5% untuk pembelian di atas {amount} selama bulan ini.",
+    "Laporan penjualan bulan lalu menunjukkan kenaikan 12% dibandingkan periode yang sama tahun sebelumnya.",
+    "Rapat koordinasi dengan vendor dijadwalkan ulang menjadi {date} di ruang rapat lantai 3.",
+    "Stok {item} tinggal 40 unit dan perlu dipesan ulang minggu depan.",
+    "Keterlambatan pembayaran dikenakan denda 2% per bulan dari total tagihan.",
+    "Faktur ini sah tanpa tanda tangan karena dibuat secara elektronik.",
+]
+NOTES_EN = [
+    "Thanks for the quick turnaround on the last shipment.",
+    "The finance team closes the books on the 25th of every month, so please send receipts before then.",
+    "Please make sure the purchase order {code} is attached to the invoice.",
+    "We noticed the delivery note for {code} was missing a signature.",
+    "Our auditors asked for a copy of every invoice above {amount} issued since {date}.",
+    "Could you confirm whether the {item} in the last order can be returned?",
+]
+SMALL_TALK = [
+    "Oke siap, nanti saya kabari lagi ya.", "Barangnya sudah sampai, terima kasih banyak!",
+    "Maaf baru balas, tadi lagi meeting.", "Bisa dikirim besok pagi?", "Siap, ditunggu konfirmasinya.",
+    "Baik, saya cek dulu ke gudang.", "Mantap, makasih ya!", "Untuk ukuran XL masih ada stok?",
+]
+
+
+def prose(f: Faker, pool: list[str], n: int) -> str:
+    return " ".join(f.r.choice(pool).format(date=f.date(), company=f.r.choice(f.COMPANIES), code=f.code(),
+                                            amount=f.amount(), item=f.r.choice(f.ITEMS)) for _ in range(n))
+
+
 def invoice(f: Faker, doc: Doc) -> None:
     r = f.r
     company, buyer = r.choice(f.COMPANIES), r.choice(f.COMPANIES)
@@ -239,7 +274,7 @@ def invoice(f: Faker, doc: Doc) -> None:
     bank, number = f.account()
     doc.add(f"{bank} ")
     doc.add(number, ACCOUNT)
-    doc.add(f" a.n. {company}. Ref {f.code()}.\n\n")
+    doc.add(f" a.n. {company}. Ref {f.code()}.\nCatatan: {prose(f, NOTES_ID, r.randint(2, 5))}\n\n")
 
 
 def chat(f: Faker, doc: Doc) -> None:
@@ -256,7 +291,10 @@ def chat(f: Faker, doc: Doc) -> None:
     doc.add(f.nik(), NIK)
     doc.add(" buat daftar member ya.\n")
     line(admin)
-    doc.add(f"Siap. Untuk pesanan {f.code()} totalnya {f.amount()}, nomor HP aktif?\n")
+    doc.add(f"{prose(f, SMALL_TALK, 2)} Untuk pesanan {f.code()} totalnya {f.amount()}, nomor HP aktif?\n")
+    for _ in range(r.randint(1, 4)):
+        line(r.choice([who, admin]))
+        doc.add(prose(f, SMALL_TALK, r.randint(1, 2)) + "\n")
     line(who)
     doc.add(r.choice(["WA saya ", "HP ", "bisa hubungi ", "telp "]))
     doc.add(f.phone(), PHONE)
@@ -285,8 +323,8 @@ def email(f: Faker, doc: Doc) -> None:
     doc.add(f.email(sender), EMAIL)
     doc.add("\nTo: ")
     doc.add(f.email(), EMAIL)
-    doc.add(f"\nSubject: Refund for {f.code()} ({f.invoice_no()})\n\nHi team,\n\nPlease refund {f.amount()} for the "
-            f"order of {f.date()} to my card ")
+    doc.add(f"\nSubject: Refund for {f.code()} ({f.invoice_no()})\n\nHi team,\n\n"
+            f"{prose(f, NOTES_EN, r.randint(2, 4))}\n\nPlease refund {f.amount()} for the order of {f.date()} to my card ")
     doc.add(f.card(), CARD)
     doc.add(" or to account no. ")
     _, number = f.account()
@@ -299,8 +337,8 @@ def email(f: Faker, doc: Doc) -> None:
     else:
         doc.add(" and the company NPWP is ")
         doc.add(f.npwp(), NPWP)
-    doc.add(f". Version 2.{r.randint(0, 9)}.{r.randint(0, 9)} of the app crashed at {r.randint(10, 23)}:{r.randint(10, 59)}; "
-            "call me at ")
+    doc.add(f". Version 2.{r.randint(0, 9)}.{r.randint(0, 9)} of the app crashed at "
+            f"{r.randint(10, 23)}:{r.randint(10, 59)}; call me at ")
     doc.add(f.phone(), PHONE)
     doc.add(f".\n\nRegards,\n{sender}\n\n")
 
@@ -311,9 +349,8 @@ def corpus(mb: float, seed: int) -> list[Doc]:
     total = 0
     makers: list[Callable[[Faker, Doc], None]] = [invoice, chat, email]
     while total < mb * 1_000_000:
-        doc = Doc()
-        for _ in range(4):  # a few of a kind per document, like a batch of records sent at once
-            f.r.choice(makers)(f, doc)
+        doc = Doc()  # one invoice, chat or email: what one request to a model carries
+        f.r.choice(makers)(f, doc)
         docs.append(doc)
         total += len(doc.text.encode())
     return docs

@@ -47,3 +47,14 @@ def pages_for(ctx: TenantContext) -> list[st.Page]:
         st.Page(p.path, title=tr(p.title_key), icon=p.icon, default=(i == 0))
         for i, p in enumerate(visible(ctx))
     ]
+
+
+def sections_for(ctx: TenantContext, extra: list[st.Page] | None = None) -> dict[str, list[st.Page]]:
+    """The same pages grouped for st.navigation: the main group first (no header), then
+    "Settings"; `extra` pages (hidden link targets) join the main group."""
+    sections: dict[str, list[st.Page]] = {"": []}
+    for spec, page in zip(visible(ctx), pages_for(ctx), strict=True):
+        label = "" if spec.section == "main" else tr(f"nav.section.{spec.section}")
+        sections.setdefault(label, []).append(page)
+    sections[""].extend(extra or [])
+    return sections

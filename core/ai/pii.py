@@ -33,9 +33,9 @@ import csv
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 NIK = "NIK"
 NPWP = "NPWP"
@@ -55,8 +55,7 @@ class MaskingError(RuntimeError):
     """Masking could not be completed; the caller must not send the text anywhere."""
 
 
-@dataclass(frozen=True, slots=True)
-class Entity:
+class Entity(NamedTuple):
     kind: str
     start: int
     end: int
@@ -174,34 +173,53 @@ def phone_ok(raw: str, digits: str) -> bool:
 
 
 # --- candidates and context words -----------------------------------------------------------
+#
+# One scan finds every candidate: an email's "@domain" (its local part is taken by walking
+# left from the "@"), or a run of digits with single separators (space, dot, dash,
+# parentheses) holding at least eight digits. Candidates glued to a word, a path or
+# another number (INV/2026/11/0001, SKU-88123456, Rp1.234.567) are dropped, and so are
+# rupiah amounts and dates; the rest are classified by structure and checksums, with the
+# nearest context word before them (within HINT_WINDOW characters) as a hint.
 
-_EMAIL = r"(?<![\w.%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}(?![\w\-])"
-# Digits with single separators (space, dot, dash, parentheses), not glued to a word,
-# path or another number: INV/2026/11/0001, SKU-88123 and 1.234.567,00 never start one.
-_NUMBER = r"(?<![\w@/\\.,:+\-])\+?\(?\d(?:[\d().\-]| (?=[\d(]))*\d\)?(?![\w@]|[.,/:\-]\d)"
-_CANDIDATES = re.compile(f"(?P<email>{_EMAIL})|(?P<number>{_NUMBER})")
-_NON_DIGIT = re.compile(r"\D")
+_EMAIL_DOMAIN = r"@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}(?![\w\-])"
+_NUMBER = r"[\d+(](?=(?:[ ().\-]{0,2}\d){7})(?:[\d().\-]| (?=[\d(]))*\d\)?(?![\w@]|[.,/:\-]\d)"
+_SCAN = re.compile(f"{_EMAIL_DOMAIN}|{_NUMBER}")
+_LOCAL_PART = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+_GLUE = frozenset("_@/\\.,:+-")
+_SEPARATORS = str.maketrans("", "", " .-()+")
 _AMOUNT = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
 _DATE = re.compile(r"\d{4}[-.]\d{1,2}[-.]\d{1,2}|\d{1,2}[-.]\d{1,2}[-.]\d{2,4}")
 _NPWP_FORMAT = re.compile(r"\d{2}\.\d{3}\.\d{3}\.\d[-.]\d{3}\.\d{3}")
-_HINTS = re.compile(
-    r"\b(?:(?P<nik>nik|ktp|e-ktp|nomor induk|no\.? induk)"
-    r"|(?P<npwp>npwp)"
-    r"|(?P<account>rekening|rek|no\.? ?rek|account|acct|a/c|akun bank|virtual account|va|bank|bca|mandiri|bni|bri"
-    r"|bsi|cimb|cimb niaga|danamon|permata|btn|ocbc|maybank|panin|jago|seabank|mega|bukopin|sinarmas)"
-    r"|(?P<card>kartu kredit|kartu debit|credit card|debit card|card|kartu|visa|mastercard|amex|jcb|cc)"
-    r"|(?P<phone>telp|telepon|tlp|hp|handphone|ponsel|wa|whatsapp|phone|tel|mobile|hubungi|fax|kontak|sms))\b"
-)
+_AREA_CODE = re.compile(r"\(\+?\d{1,4}\)")
+
+_HINT_WORDS: dict[str, str] = {
+    **dict.fromkeys(("nik", "ktp", "e-ktp", "induk"), "nik"),
+    "npwp": "npwp",
+    **dict.fromkeys((
+        "rekening", "rek", "no.rek", "norek", "account", "acct", "a/c", "bank", "va", "bca", "mandiri", "bni", "bri",
+        "bsi", "cimb", "niaga", "danamon", "permata", "btn", "ocbc", "maybank", "panin", "jago", "seabank", "mega",
+        "bukopin", "sinarmas"), "account"),
+    **dict.fromkeys(("kartu", "kredit", "debit", "card", "visa", "mastercard", "amex", "jcb", "cc"), "card"),
+    **dict.fromkeys(("telp", "telepon", "tlp", "hp", "handphone", "ponsel", "wa", "whatsapp", "phone", "tel",
+                     "mobile", "hubungi", "fax", "kontak", "sms", "hp/wa", "telp/wa"), "phone"),
+}
 HINT_WINDOW = 48
+_HINT_STRIP = ".,:;()[]#*\"'!?=|"
 
 
 def _hint(text: str, start: int) -> str | None:
     """The kind named by the context word nearest before `start`, if any."""
-    window = text[max(0, start - HINT_WINDOW):start].lower()
-    last = None
-    for last in _HINTS.finditer(window):  # noqa: B007 - the last match is the nearest
-        pass
-    return last.lastgroup if last is not None else None
+    window = text[start - HINT_WINDOW if start > HINT_WINDOW else 0:start].lower()
+    for token in reversed(window.split()):
+        kind = _HINT_WORDS.get(token.strip(_HINT_STRIP))
+        if kind is not None:
+            return kind
+        if "/" in token or "." in token:  # "hp/wa", "no.rek", "rekening/account"
+            for part in reversed(token.replace("/", ".").split(".")):
+                kind = _HINT_WORDS.get(part.strip(_HINT_STRIP))
+                if kind is not None:
+                    return kind
+    return None
 
 
 def _classify(raw: str, digits: str, hint: str | None) -> str | None:
@@ -240,21 +258,17 @@ def _classify(raw: str, digits: str, hint: str | None) -> str | None:
     return None
 
 
-_AREA_CODE = re.compile(r"\(\+?\d{1,4}\)")
-
-
-def _numbers(text: str, raw: str, start: int) -> Iterable[Entity]:
-    # A parenthesis belongs to a number only around an area code: "(021) 555-1234".
-    if raw.startswith("(") and not _AREA_CODE.match(raw):
+def _number(text: str, raw: str, start: int, found: list[Entity]) -> None:
+    if raw[0] == "(" and not _AREA_CODE.match(raw):  # a parenthesis belongs only around an area code
         raw, start = raw[1:], start + 1
-    if raw.endswith(")") and raw.count("(") < raw.count(")"):
+    if raw[-1] == ")" and raw.count("(") < raw.count(")"):
         raw = raw[:-1]
-    digits = _NON_DIGIT.sub("", raw)
+    digits = raw.translate(_SEPARATORS)
     if len(digits) < 8 or _AMOUNT.fullmatch(raw) or _DATE.fullmatch(raw):
         return
     kind = _classify(raw, digits, _hint(text, start))
     if kind is not None:
-        yield Entity(kind, start, start + len(raw), raw)
+        found.append(Entity(kind, start, start + len(raw), raw))
         return
     if " " not in raw:
         return
@@ -268,12 +282,12 @@ def _numbers(text: str, raw: str, start: int) -> Iterable[Entity]:
             first, last = groups[i][0], groups[j][0] + len(groups[j][1])
             part = raw[first:last].strip("()")
             offset = first + raw[first:last].index(part)
-            part_digits = _NON_DIGIT.sub("", part)
+            part_digits = part.translate(_SEPARATORS)
             if len(part_digits) < 8 or _AMOUNT.fullmatch(part) or _DATE.fullmatch(part):
                 continue
             kind = _classify(part, part_digits, _hint(text, start + offset))
             if kind is not None:
-                yield Entity(kind, start + offset, start + offset + len(part), part)
+                found.append(Entity(kind, start + offset, start + offset + len(part), part))
                 i = j
                 break
         i += 1
@@ -287,11 +301,24 @@ class Masker:
 
     def detect(self, text: str) -> list[Entity]:
         found: list[Entity] = []
-        for m in _CANDIDATES.finditer(text):
-            if m.lastgroup == "email":
-                found.append(Entity(EMAIL, m.start(), m.end(), m.group()))
-            else:
-                found.extend(_numbers(text, m.group(), m.start()))
+        for m in _SCAN.finditer(text):
+            raw, start = m.group(), m.start()
+            if raw[0] == "@":
+                first = start
+                while first and text[first - 1] in _LOCAL_PART:
+                    first -= 1
+                if first < start:
+                    while found and found[-1].end > first:  # digits of the local part are the email's
+                        found.pop()
+                    found.append(Entity(EMAIL, first, m.end(), text[first:m.end()]))
+                continue
+            if start:
+                before = text[start - 1]
+                if before.isalnum() or before in _GLUE:
+                    if raw[0] != "(":
+                        continue
+                    raw, start = raw[1:], start + 1  # "kode(0812...": the number starts after "("
+            _number(text, raw, start, found)
         if self.ner is not None:
             for start, end in self.ner(text):
                 if 0 <= start < end <= len(text):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 
 from core.apikeys.models import ApiKey
+from core.apikeys.ratelimit import limiter
 from core.apikeys.scopes import SCOPES, permissions_of
 from core.audit.control import record_event
 from core.context import Actor, TenantContext
@@ -138,8 +139,7 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
 
 
-# One round trip: find the key and its tenant, count the request in the key's current
-# one-minute window, and touch last_used_at at most once a minute.
+# One round trip: find the key and its tenant, and touch last_used_at at most once a minute.
 _AUTHENTICATE = text(
     """
     WITH k AS (
@@ -148,21 +148,13 @@ _AUTHENTICATE = text(
                t.schema_name, t.external_url_encrypted, t.timezone, t.locale, t.currency
         FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
         WHERE k.key_hash = :hash
-    ), counted AS (
-        INSERT INTO api_rate_windows (api_key_id, window_start, count)
-        SELECT id, date_trunc('minute', now()), 1 FROM k
-        WHERE (revoked_at IS NULL OR revoked_at > now()) AND (expires_at IS NULL OR expires_at > now())
-        ON CONFLICT (api_key_id, window_start) DO UPDATE SET count = api_rate_windows.count + 1
-        RETURNING count
     ), touched AS (
         UPDATE api_keys SET last_used_at = now()
-        WHERE id = (SELECT id FROM k) AND (last_used_at IS NULL OR last_used_at < now() - interval '60 seconds')
+        WHERE id = (SELECT id FROM k) AND (revoked_at IS NULL OR revoked_at > now())
+          AND (last_used_at IS NULL OR last_used_at < now() - interval '60 seconds')
         RETURNING id
     )
-    SELECT k.*, (SELECT count FROM counted) AS window_count,
-           60 - extract(epoch FROM now() - date_trunc('minute', now()))::int AS window_left,
-           now() AS now, (SELECT count(*) FROM touched) AS touched
-    FROM k
+    SELECT k.*, now() AS now, (SELECT count(*) FROM touched) AS touched FROM k
     """
 )
 
@@ -179,8 +171,9 @@ def authenticate(secret: str, *, request_id: str | None = None) -> TenantContext
         raise InvalidApiKey("the API key has been revoked")
     if row["expires_at"] is not None and row["expires_at"] <= row["now"]:
         raise InvalidApiKey("the API key has expired")
-    if row["window_count"] is not None and row["window_count"] > row["rate_limit_per_minute"]:
-        raise RateLimited(row["rate_limit_per_minute"], max(1, int(row["window_left"])))
+    retry_after = limiter.hit(row["id"], int(row["rate_limit_per_minute"]))
+    if retry_after is not None:
+        raise RateLimited(int(row["rate_limit_per_minute"]), retry_after)
     tenant = Tenant(
         id=row["tenant_id"], slug=row["slug"], name=row["tenant_name"], tier=row["tier"], region=row["region"],
         status=row["status"], database_name=row["database_name"], schema_name=row["schema_name"],
