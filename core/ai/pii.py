@@ -90,15 +90,11 @@ def provinces() -> frozenset[str]:
 _DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
+_DOUBLED = {str(d): (2 * d if d < 5 else 2 * d - 9) for d in range(10)}
+
+
 def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
+    total = sum(map(int, digits[-1::-2])) + sum(map(_DOUBLED.__getitem__, digits[-2::-2]))
     return total % 10 == 0
 
 
@@ -126,24 +122,27 @@ def npwp16_ok(digits: str) -> bool:
 
 
 def card_ok(digits: str) -> bool:
+    """A known issuer prefix for the length, and a valid Luhn checksum."""
     n = len(digits)
-    if not 13 <= n <= 19 or not luhn_ok(digits):
+    if not 13 <= n <= 19:
         return False
-    two, four = int(digits[:2]), int(digits[:4])
     first = digits[0]
+    two = int(digits[:2])
     if first == "4":
-        return n in (13, 16, 19)  # Visa
-    if 51 <= two <= 55 or 2221 <= four <= 2720:
-        return n == 16  # Mastercard
-    if two in (34, 37):
-        return n == 15  # American Express
-    if 3528 <= four <= 3589:
-        return 16 <= n <= 19  # JCB
-    if two in (36, 38, 39) or 300 <= int(digits[:3]) <= 305:
-        return 14 <= n <= 19  # Diners Club
-    if digits.startswith(("6011", "65", "62")) or 644 <= int(digits[:3]) <= 649:
-        return 16 <= n <= 19  # Discover, UnionPay
-    return False
+        issuer = n in (13, 16, 19)  # Visa
+    elif 51 <= two <= 55 or 2221 <= int(digits[:4]) <= 2720:
+        issuer = n == 16  # Mastercard
+    elif two in (34, 37):
+        issuer = n == 15  # American Express
+    elif 3528 <= int(digits[:4]) <= 3589:
+        issuer = 16 <= n <= 19  # JCB
+    elif two in (36, 38, 39) or 300 <= int(digits[:3]) <= 305:
+        issuer = 14 <= n <= 19  # Diners Club
+    elif digits.startswith(("6011", "65", "62")) or 644 <= int(digits[:3]) <= 649:
+        issuer = 16 <= n <= 19  # Discover, UnionPay
+    else:
+        issuer = False
+    return issuer and luhn_ok(digits)
 
 
 def phone_ok(raw: str, digits: str) -> bool:
@@ -182,14 +181,22 @@ def phone_ok(raw: str, digits: str) -> bool:
 # nearest context word before them (within HINT_WINDOW characters) as a hint.
 
 _EMAIL_DOMAIN = r"@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}(?![\w\-])"
-_NUMBER = r"[\d+(](?=(?:[ ().\-]{0,2}\d){7})(?:[\d().\-]| (?=[\d(]))*\d\)?(?![\w@]|[.,/:\-]\d)"
+_NUMBER = (
+    r"[\d+(]"
+    r"(?<![\w@#/\\.,:+\-][\d+(])"  # not glued to a word, a path, a "#" or another number
+    r"(?=(?:[ ().\-]{0,2}\d){7})"  # at least eight digits
+    r"(?!(?<=[1-9])\d{0,2}(?:\.\d{3}){2,}(?!\d|[.\-]\d))"  # not a rupiah amount: 1.234.567
+    r"(?!\d{3}[-.]\d\d?[-.]\d\d?(?!\d))(?!\d?[-.]\d\d?[-.]\d{4}(?!\d))"  # not a date: 2026-11-21, 21-11-2026
+    r"(?:[\d().\-]| (?=[\d(]))*\d\)?"
+    r"(?![\w@]|[.,/:\-]\d)"
+)
 _SCAN = re.compile(f"{_EMAIL_DOMAIN}|{_NUMBER}")
 _LOCAL_PART = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
-_GLUE = frozenset("_@/\\.,:+-")
 _SEPARATORS = str.maketrans("", "", " .-()+")
 _AMOUNT = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
 _DATE = re.compile(r"\d{4}[-.]\d{1,2}[-.]\d{1,2}|\d{1,2}[-.]\d{1,2}[-.]\d{2,4}")
 _NPWP_FORMAT = re.compile(r"\d{2}\.\d{3}\.\d{3}\.\d[-.]\d{3}\.\d{3}")
+_CARD_FORMAT = re.compile(r"\d{16}|\d{4}([ -])\d{4}\1\d{4}\1\d{4}")
 _AREA_CODE = re.compile(r"\(\+?\d{1,4}\)")
 
 _HINT_WORDS: dict[str, str] = {
@@ -200,6 +207,8 @@ _HINT_WORDS: dict[str, str] = {
         "bsi", "cimb", "niaga", "danamon", "permata", "btn", "ocbc", "maybank", "panin", "jago", "seabank", "mega",
         "bukopin", "sinarmas"), "account"),
     **dict.fromkeys(("kartu", "kredit", "debit", "card", "visa", "mastercard", "amex", "jcb", "cc"), "card"),
+    # Reference words: the number after them is an order, invoice or tracking number.
+    **dict.fromkeys(("ref", "order", "invoice", "faktur", "kode", "sku", "resi", "po", "so"), "ref"),
     **dict.fromkeys(("telp", "telepon", "tlp", "hp", "handphone", "ponsel", "wa", "whatsapp", "phone", "tel",
                      "mobile", "hubungi", "fax", "kontak", "sms", "hp/wa", "telp/wa"), "phone"),
 }
@@ -210,13 +219,19 @@ _HINT_STRIP = ".,:;()[]#*\"'!?=|"
 def _hint(text: str, start: int) -> str | None:
     """The kind named by the context word nearest before `start`, if any."""
     window = text[start - HINT_WINDOW if start > HINT_WINDOW else 0:start].lower()
+    get = _HINT_WORDS.get
     for token in reversed(window.split()):
-        kind = _HINT_WORDS.get(token.strip(_HINT_STRIP))
+        kind = get(token)
+        if kind is not None:
+            return kind
+        if token.isalpha():
+            continue
+        kind = get(token.strip(_HINT_STRIP))
         if kind is not None:
             return kind
         if "/" in token or "." in token:  # "hp/wa", "no.rek", "rekening/account"
             for part in reversed(token.replace("/", ".").split(".")):
-                kind = _HINT_WORDS.get(part.strip(_HINT_STRIP))
+                kind = get(part.strip(_HINT_STRIP))
                 if kind is not None:
                     return kind
     return None
@@ -227,7 +242,9 @@ def _classify(raw: str, digits: str, hint: str | None) -> str | None:
     if hint == "account" and 8 <= n <= 18 and not raw.lstrip().startswith("+"):
         if n == 16 and nik_ok(digits):
             return NIK
-        return CARD if n >= 15 and card_ok(digits) else ACCOUNT
+        if n == 16 and card_ok(digits) and _CARD_FORMAT.fullmatch(raw):  # "kartu kredit BCA 4111 1111 ..."
+            return CARD
+        return ACCOUNT
     if hint == "npwp" and (npwp15_ok(digits) or npwp16_ok(digits) or nik_ok(digits)):
         return NPWP
     if hint == "card" and card_ok(digits):
@@ -264,7 +281,7 @@ def _number(text: str, raw: str, start: int, found: list[Entity]) -> None:
     if raw[-1] == ")" and raw.count("(") < raw.count(")"):
         raw = raw[:-1]
     digits = raw.translate(_SEPARATORS)
-    if len(digits) < 8 or _AMOUNT.fullmatch(raw) or _DATE.fullmatch(raw):
+    if len(digits) < 8:
         return
     kind = _classify(raw, digits, _hint(text, start))
     if kind is not None:
@@ -312,12 +329,6 @@ class Masker:
                         found.pop()
                     found.append(Entity(EMAIL, first, m.end(), text[first:m.end()]))
                 continue
-            if start:
-                before = text[start - 1]
-                if before.isalnum() or before in _GLUE:
-                    if raw[0] != "(":
-                        continue
-                    raw, start = raw[1:], start + 1  # "kode(0812...": the number starts after "("
             _number(text, raw, start, found)
         if self.ner is not None:
             for start, end in self.ner(text):
