@@ -60,7 +60,7 @@ def wrk_load(url: str, key: str, seconds: int, concurrency: int) -> tuple[float,
 
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(WRK_SCRIPT % key)
-    out = subprocess.run(["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "-s", f.name,  # noqa: S603
+    out = subprocess.run(["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "-s", f.name,
                           f"{url}/api/v1/invoices?limit=50"], capture_output=True, text=True, check=True).stdout
     Path(f.name).unlink()
     fields = next(line for line in out.splitlines() if line.startswith("WRK ")).split()

@@ -180,24 +180,27 @@ def phone_ok(raw: str, digits: str) -> bool:
 # rupiah amounts and dates; the rest are classified by structure and checksums, with the
 # nearest context word before them (within HINT_WINDOW characters) as a hint.
 
-_EMAIL_DOMAIN = r"@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}(?![\w\-])"
+# ASCII classes on purpose: [0-9] is much faster for the regex engine than \\d (a Unicode
+# category test), and the numbers that matter here are written in ASCII digits.
+_EMAIL_DOMAIN = r"@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}(?![A-Za-z0-9_\-])"
 _NUMBER = (
-    r"[\d+(]"
-    r"(?<![\w@#/\\.,:+\-][\d+(])"  # not glued to a word, a path, a "#" or another number
-    r"(?=(?:[ ().\-]{0,2}\d){7})"  # at least eight digits
-    r"(?!(?<=[1-9])\d{0,2}(?:\.\d{3}){2,}(?!\d|[.\-]\d))"  # not a rupiah amount: 1.234.567
-    r"(?!\d{3}[-.]\d\d?[-.]\d\d?(?!\d))(?!\d?[-.]\d\d?[-.]\d{4}(?!\d))"  # not a date: 2026-11-21, 21-11-2026
-    r"(?:[\d().\-]| (?=[\d(]))*\d\)?"
-    r"(?![\w@]|[.,/:\-]\d)"
+    r"[0-9+(]"
+    r"(?<![A-Za-z0-9_@#/\\.,:+\-][0-9+(])"  # not glued to a word, a path, a "#" or another number
+    r"(?=(?:[ ().\-]{0,2}[0-9]){7})"  # at least eight digits
+    r"(?!(?<=[1-9])[0-9]{0,2}(?:\.[0-9]{3}){2,}(?![0-9]|[.\-][0-9]))"  # not a rupiah amount: 1.234.567
+    r"(?![0-9]{3}[-.][0-9][0-9]?[-.][0-9][0-9]?(?![0-9]))"  # not a date: 2026-11-21
+    r"(?![0-9]?[-.][0-9][0-9]?[-.][0-9]{4}(?![0-9]))"  # nor 21-11-2026
+    r"(?:[0-9().\-]| (?=[0-9(]))*[0-9]\)?"
+    r"(?![A-Za-z0-9_@]|[.,/:\-][0-9])"
 )
 _SCAN = re.compile(f"{_EMAIL_DOMAIN}|{_NUMBER}")
 _LOCAL_PART = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 _SEPARATORS = str.maketrans("", "", " .-()+")
 _AMOUNT = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
 _DATE = re.compile(r"\d{4}[-.]\d{1,2}[-.]\d{1,2}|\d{1,2}[-.]\d{1,2}[-.]\d{2,4}")
-_NPWP_FORMAT = re.compile(r"\d{2}\.\d{3}\.\d{3}\.\d[-.]\d{3}\.\d{3}")
-_CARD_FORMAT = re.compile(r"\d{16}|\d{4}([ -])\d{4}\1\d{4}\1\d{4}")
-_AREA_CODE = re.compile(r"\(\+?\d{1,4}\)")
+_NPWP_FORMAT = re.compile(r"[0-9]{2}\.[0-9]{3}\.[0-9]{3}\.[0-9][-.][0-9]{3}\.[0-9]{3}")
+_CARD_FORMAT = re.compile(r"[0-9]{16}|[0-9]{4}([ -])[0-9]{4}\1[0-9]{4}\1[0-9]{4}")
+_AREA_CODE = re.compile(r"\(\+?[0-9]{1,4}\)")
 
 _HINT_WORDS: dict[str, str] = {
     **dict.fromkeys(("nik", "ktp", "e-ktp", "induk"), "nik"),
@@ -239,7 +242,8 @@ def _hint(text: str, start: int) -> str | None:
 
 def _classify(raw: str, digits: str, hint: str | None) -> str | None:
     n = len(digits)
-    if hint == "account" and 8 <= n <= 18 and not raw.lstrip().startswith("+"):
+    first = raw[0]
+    if hint == "account" and 8 <= n <= 18 and first != "+":
         if n == 16 and nik_ok(digits):
             return NIK
         if n == 16 and card_ok(digits) and _CARD_FORMAT.fullmatch(raw):  # "kartu kredit BCA 4111 1111 ..."
@@ -253,8 +257,7 @@ def _classify(raw: str, digits: str, hint: str | None) -> str | None:
         return PHONE
     if n == 15 and _NPWP_FORMAT.fullmatch(raw) and npwp15_ok(digits):
         return NPWP
-    stripped = raw.lstrip()
-    if (stripped.startswith(("+", "(")) or (digits.startswith("628") and n <= 14)) and phone_ok(raw, digits):
+    if (first in "+(" or (n <= 14 and digits.startswith("628"))) and phone_ok(raw, digits):
         return PHONE
     if n == 16:
         if nik_ok(digits):
@@ -275,21 +278,8 @@ def _classify(raw: str, digits: str, hint: str | None) -> str | None:
     return None
 
 
-def _number(text: str, raw: str, start: int, found: list[Entity]) -> None:
-    if raw[0] == "(" and not _AREA_CODE.match(raw):  # a parenthesis belongs only around an area code
-        raw, start = raw[1:], start + 1
-    if raw[-1] == ")" and raw.count("(") < raw.count(")"):
-        raw = raw[:-1]
-    digits = raw.translate(_SEPARATORS)
-    if len(digits) < 8:
-        return
-    kind = _classify(raw, digits, _hint(text, start))
-    if kind is not None:
-        found.append(Entity(kind, start, start + len(raw), raw))
-        return
-    if " " not in raw:
-        return
-    # Several numbers side by side ("3171011708450001 081234567890"): try runs of groups.
+def _side_by_side(text: str, raw: str, start: int, found: list[Entity]) -> None:
+    """Several numbers in one run ("3171011708450001 081234567890"): try runs of its groups."""
     groups = [(m.start(), m.group()) for m in re.finditer(r"\S+", raw)]
     i = 0
     while i < len(groups):
@@ -318,18 +308,28 @@ class Masker:
 
     def detect(self, text: str) -> list[Entity]:
         found: list[Entity] = []
+        append = found.append
         for m in _SCAN.finditer(text):
             raw, start = m.group(), m.start()
-            if raw[0] == "@":
+            lead = raw[0]
+            if lead == "@":
                 first = start
                 while first and text[first - 1] in _LOCAL_PART:
                     first -= 1
                 if first < start:
                     while found and found[-1].end > first:  # digits of the local part are the email's
                         found.pop()
-                    found.append(Entity(EMAIL, first, m.end(), text[first:m.end()]))
+                    append(Entity(EMAIL, first, m.end(), text[first:m.end()]))
                 continue
-            _number(text, raw, start, found)
+            if lead == "(" and not _AREA_CODE.match(raw):  # a parenthesis belongs only around an area code
+                raw, start = raw[1:], start + 1
+            if raw[-1] == ")" and raw.count("(") < raw.count(")"):
+                raw = raw[:-1]
+            kind = _classify(raw, raw.translate(_SEPARATORS), _hint(text, start))
+            if kind is not None:
+                append(Entity(kind, start, start + len(raw), raw))
+            elif " " in raw:
+                _side_by_side(text, raw, start, found)
         if self.ner is not None:
             for start, end in self.ner(text):
                 if 0 <= start < end <= len(text):
