@@ -9,6 +9,7 @@ import streamlit as st
 from core.customers.service import CustomerIn, create_customer, delete_customer, list_customers
 from core.rbac.guard import can
 from ui.actions import act, show_toasts
+from ui.csv_import import import_expander
 from ui.customer_table import COLUMNS, column_config, save_edits, table_of
 from ui.guard import page_guard
 from ui.session import tr
@@ -90,5 +91,4 @@ if people:
                           for p in list_customers(ctx, search=search.strip() or None, limit=5000)],
                  "customers.csv", key="cust_csv")
 
-# ---- CSV IMPORT: an st.expander with upload, preview and row-level errors goes here --------
-# (built with core/csv_import.py by the CSV import work; not part of this page yet)
+import_expander(ctx, "customers")

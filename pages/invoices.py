@@ -15,6 +15,7 @@ from core.invoices.service import Filters, count_by_status, list_invoices
 from core.rbac.guard import can
 from ui import invoice_detail, invoice_form, invoice_nav
 from ui.actions import show_toasts
+from ui.csv_import import import_expander
 from ui.guard import page_guard
 from ui.session import lang, tr
 from ui.widgets import csv_download, empty_state, invoice_status, money, table_date_format
@@ -119,5 +120,4 @@ with export, st.container(horizontal_alignment="right"):
     csv_download(ctx, ["number", "customer", "issue_date", "due_date", "status", "currency", "subtotal", "discount",
                        "tax", "total", "paid", "balance"], every_row, "invoices.csv", key="inv_csv")
 
-# ---- CSV IMPORT: an st.expander with upload, preview and row-level errors goes here --------
-# (built with core/csv_import.py by the CSV import work; not part of this page yet)
+import_expander(ctx, "invoices")

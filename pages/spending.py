@@ -13,6 +13,7 @@ from core.rbac.guard import can
 from core.spending.service import ExpenseIn, categories_in_use, delete_expense, list_expenses, receipt, record_expense
 from ui import charts
 from ui.actions import act, show_toasts
+from ui.csv_import import import_expander
 from ui.guard import page_guard
 from ui.session import lang, tr
 from ui.widgets import confirm, csv_download, day, empty_state, money, table_date_format, today
@@ -113,5 +114,4 @@ csv_download(ctx, ["date", "category", "vendor", "amount", "currency", "descript
              lambda: [[e.spent_on.isoformat(), e.category, e.vendor, e.amount, e.currency, e.description]
                       for e in items], "spending.csv", key="spend_csv")
 
-# ---- CSV IMPORT: an st.expander with upload, preview and row-level errors goes here --------
-# (built with core/csv_import.py by the CSV import work; not part of this page yet)
+import_expander(ctx, "spending")

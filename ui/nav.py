@@ -32,6 +32,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/employees.py", "nav.employees", ":material/badge:", "employee.read"),
     PageSpec("pages/roles.py", "nav.roles", ":material/admin_panel_settings:", "role.manage", "settings"),
     PageSpec("pages/members.py", "nav.members", ":material/group:", "member.read", "settings"),
+    PageSpec("pages/api_keys.py", "nav.apikeys", ":material/key:", "apikey.manage", "settings"),
     PageSpec("pages/webhooks.py", "nav.webhooks", ":material/webhook:", "webhook.manage", "settings"),
     PageSpec("pages/audit.py", "nav.audit", ":material/history:", "audit.read", "settings"),
     PageSpec("pages/ai_ops.py", "nav.ai_ops", ":material/insights:", "ai.admin", "settings"),
