@@ -8,8 +8,8 @@ import streamlit as st
 
 from core.errors import DomainError
 from core.identity.members import list_members
-from core.projects.models import PRIORITIES
-from core.projects.service import create_project, list_projects, set_members
+from core.projects.models import PRIORITIES, TASK_STATUSES
+from core.projects.service import create_project, list_projects, set_members, set_wip_limits, wip_settings
 from core.projects.tasks import create_task
 from core.rbac.guard import can
 from ui.actions import act, show_toasts
@@ -63,6 +63,20 @@ if can(ctx, "project.manage") and people:
                                 default=[u for u in project.member_ids if u in people], key=f"proj_members_{pick}")
         if st.form_submit_button(tr("common.save"), type="primary"):
             act(lambda: set_members(ctx, project.id, chosen), done=tr("projects.members_saved"), rerun="app")
+
+if can(ctx, "project.manage"):
+    limits, mode = wip_settings(ctx, project.id)
+    with st.expander(tr("kanban.wip_title"), icon=":material/speed:"), st.form("proj_wip", border=False):
+        cols = st.columns(len(TASK_STATUSES) + 1)
+        wanted = {status: int(cols[i].number_input(tr(f"task.status.{status}"), 0, 1000, limits.get(status, 0),
+                                                  key=f"wip_{pick}_{status}"))
+                  for i, status in enumerate(TASK_STATUSES)}
+        modes = {"warn": tr("kanban.wip_warn"), "block": tr("kanban.wip_block")}
+        chosen_mode = cols[-1].selectbox(tr("kanban.wip_mode"), list(modes), index=list(modes).index(mode),
+                                         format_func=modes.__getitem__, key=f"wip_mode_{pick}")
+        st.caption(tr("kanban.wip_help"))
+        if st.form_submit_button(tr("common.save"), type="primary"):
+            act(lambda: set_wip_limits(ctx, project.id, wanted, chosen_mode), done=tr("common.saved"), rerun="app")
 
 if can(ctx, "task.write"):
     with st.expander(tr("kanban.add"), icon=":material/edit_note:"), \

@@ -95,3 +95,28 @@ def set_members(ctx: TenantContext, project_id: uuid.UUID, members: list[uuid.UU
             s.add(ProjectMember(project_id=p.id, user_id=uid))
         s.flush()
         return ProjectView(p.id, p.name, p.description, p.status, _members(s, p.id))
+
+
+def wip_settings(ctx: TenantContext, project_id: uuid.UUID) -> tuple[dict[str, int], str]:
+    with tenant_session(ctx) as s:
+        p = load_visible(s, ctx, project_id)
+        return {k: int(v) for k, v in (p.wip_limits or {}).items()}, p.wip_mode
+
+
+def set_wip_limits(ctx: TenantContext, project_id: uuid.UUID, limits: dict[str, int], mode: str) -> None:
+    """Optional work-in-progress limit per column; "warn" shows a warning, "block" refuses the move."""
+    from core.projects.models import TASK_STATUSES
+
+    require_write(ctx, "project.manage")
+    problems = {}
+    if mode not in ("warn", "block"):
+        problems["mode"] = "the mode is 'warn' or 'block'"
+    bad = [k for k, v in limits.items() if k not in TASK_STATUSES or not isinstance(v, int) or not 0 <= v <= 1000]
+    if bad:
+        problems["limits"] = f"a limit is a column ({', '.join(TASK_STATUSES)}) with 0 to 1000 tasks; 0 means none"
+    if problems:
+        raise ValidationFailed("; ".join(problems.values()), details=problems)
+    with tenant_session(ctx) as s:
+        p = load_visible(s, ctx, project_id)
+        p.wip_limits = {k: v for k, v in limits.items() if v > 0}
+        p.wip_mode = mode

@@ -180,3 +180,15 @@ def test_embeddings_are_local_masked_and_metered(gateway_for: GatewayFactory,
     assert cos(v[0], v[1]) > cos(v[0], v[2])
     row = _rows([result.usage_id or 0])[result.usage_id or 0]
     assert (row.kind, row.input_tokens, row.masked) == ("embed", result.input_tokens, {"PHONE": 1})
+
+
+def test_gemini_embeddings_are_optional_and_masked(gateway_for: GatewayFactory, standin: StandIn,
+                                                   as_role: Callable[..., TenantContext]) -> None:
+    gateway = gateway_for("gemini", ai_embed_provider="gemini")
+    result = gateway.embed(as_role("staff"), "test.embed", ["Kontak HR: 0812-3456-7890", "Cuti tahunan 12 hari"])
+    assert (result.provider, result.model) == ("gemini", "gemini-embedding-001") and len(result.vectors) == 2
+    (seen,) = standin.requests
+    assert seen.path.endswith(":batchEmbedContents") and b"[REDACTED_PHONE_1]" in seen.body
+    assert b"0812-3456-7890" not in seen.body
+    row = _rows([result.usage_id or 0])[result.usage_id or 0]
+    assert row.tokens_estimated and row.priced and row.masked == {"PHONE": 1}

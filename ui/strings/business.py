@@ -1,6 +1,11 @@
 """Strings of the business pages: dashboard, invoices, customers, spending, projects, kanban."""
 
 STRINGS: dict[str, dict[str, str]] = {
+    "kanban.wip_title": {"id": "Batas pekerjaan per kolom (WIP)", "en": "Work-in-progress limits"},
+    "kanban.wip_mode": {"id": "Jika terlampaui", "en": "When exceeded"},
+    "kanban.wip_warn": {"id": "Peringatkan", "en": "Warn"},
+    "kanban.wip_block": {"id": "Tolak", "en": "Block"},
+    "kanban.wip_help": {"id": "0 berarti tanpa batas.", "en": "0 means no limit."},
     "nav.apikeys": {"id": "Kunci API", "en": "API keys"},
     "apikeys.title": {"id": "Kunci API", "en": "API keys"},
     "apikeys.caption": {"id": "Sistem lain (ERP, akuntansi) memakai kunci ini untuk API /api/v1. "
