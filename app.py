@@ -85,4 +85,4 @@ else:
     sidebar()
     ctx = tenant_context()
     assert ctx is not None
-    st.navigation(sections_for(ctx, link_pages("hidden"))).run()
+    st.navigation(sections_for(ctx, link_pages("hidden")), expanded=True).run()

@@ -17,7 +17,7 @@ import streamlit as st
 
 from core import ai
 from core.ai.gateway import AIStatus
-from core.ai.types import OFFLINE_LABEL
+from core.ai.types import OFFLINE_LABEL, ChatResult
 from core.context import TenantContext
 from core.errors import DomainError
 from ui.i18n import idr
@@ -61,6 +61,16 @@ def ai_section(ctx: TenantContext, where: Any = None) -> AIStatus | None:
     if status.budget_warning:
         place.warning(tr("ai.budget.warning"), icon=":material/savings:")
     return status
+
+
+def answer_meta(result: ChatResult, where: Any = None) -> None:
+    """Under an AI answer: which engine answered, and a note when it was the offline fallback."""
+    place = where or st
+    place.caption(tr("ai.engine", engine=engine_name(result.engine_label)))
+    if result.degraded:
+        place.info(tr("ai.degraded"), icon=":material/cloud_off:")
+    if result.budget_warning:
+        place.warning(tr("ai.budget.warning"), icon=":material/savings:")
 
 
 def show_ai_error(exc: DomainError, where: Any = None) -> None:

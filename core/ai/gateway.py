@@ -206,10 +206,9 @@ class Gateway:
         degraded: str | None = None
         started = time.monotonic()
         if provider.remote:
-            # Client set-up (imports) does not count against the deadline.
-            provider.prepare(max_output_tokens=max_output_tokens, json_output=json_output)
-            reply, degraded = self._remote(ctx, feature, "chat", provider, lambda: call(provider), counts,
-                                           fallback, now)
+            reply, degraded = self._remote(
+                ctx, feature, "chat", provider, lambda: call(provider), counts, fallback, now,
+                prepare=lambda: provider.prepare(max_output_tokens=max_output_tokens, json_output=json_output))
         else:
             reply = call(provider)
         used: ChatProvider = provider
@@ -245,9 +244,8 @@ class Gateway:
         counts = dict(vault.counts)
         started = time.monotonic()
         if provider.remote:
-            provider.prepare()
             reply, _ = self._remote(ctx, feature, "embed", provider, lambda: provider.embed(masked), counts,
-                                    False, now)
+                                    False, now, prepare=provider.prepare)
             assert reply is not None
         else:
             reply = provider.embed(masked)
@@ -305,8 +303,8 @@ class Gateway:
             raise ProviderFailure("timeout", f"no answer within {self.timeout:g} s") from None
 
     def _remote(self, ctx: TenantContext, feature: str, kind: str, provider: ChatProvider | EmbedProvider,
-                fn: Callable[[], T], counts: dict[str, int], fallback: bool,
-                now: dt.datetime) -> tuple[T | None, str | None]:
+                fn: Callable[[], T], counts: dict[str, int], fallback: bool, now: dt.datetime, *,
+                prepare: Callable[[], None]) -> tuple[T | None, str | None]:
         """Call a remote provider through the breaker: (reply, None) or (None, why) when falling back."""
         decision = breaker.acquire(provider.name, now, probe_timeout=self.probe_timeout)
         if not decision.allowed:
@@ -318,6 +316,11 @@ class Gateway:
             return None, "breaker_open"
         started = time.monotonic()
         try:
+            try:
+                prepare()  # client set-up (imports) does not count against the deadline
+            except Exception as exc:  # a broken client library counts as a failing provider
+                raise ProviderFailure("error", f"client set-up failed: {type(exc).__name__}") from None
+            started = time.monotonic()
             reply = self._deadline(fn)
         except ProviderFailure as exc:
             latency = int((time.monotonic() - started) * 1000)

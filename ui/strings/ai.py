@@ -30,8 +30,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The model service did not answer; this answer comes from the offline engine.",
     },
     "ai.budget.warning": {
-        "id": "Lebih dari 80% anggaran AI bulan ini sudah terpakai.",
-        "en": "More than 80% of this month's AI budget is used.",
+        "id": "Anggaran AI bulan ini hampir habis.",
+        "en": "This month's AI budget is nearly used up.",
     },
     "ai.budget.exhausted_tenant": {
         "id": "Anggaran AI perusahaan bulan ini ({limit}) sudah habis. AI dijeda sampai {date} atau sampai Admin "
