@@ -19,6 +19,7 @@ from api.main import app
 from core.ai import breaker
 from core.ai.gateway import reset_default_gateway
 from core.ai.models import AiUsage
+from core.ai.types import AIUnavailable
 from core.apikeys.scopes import SCOPES
 from core.apikeys.service import create_key
 from core.config import PROJECT_ROOT, reset_settings_cache
@@ -188,3 +189,17 @@ def test_half_open_lets_one_probe_through_and_a_failed_probe_reopens(clock: Cloc
     breaker.succeeded(provider)
     assert breaker.state(provider).state == "closed"
     assert breaker.acquire(provider, clock(), probe_timeout=10) == breaker.Decision(True)
+
+
+def test_provider_errors_count_like_timeouts(standin: StandIn, gateway_for: GatewayFactory,
+                                             as_role: Callable[..., TenantContext]) -> None:
+    standin.fail_status = 500
+    gateway = gateway_for("openai", ai_breaker_failures=2)
+    staff = as_role("staff")
+    first = gateway.chat(staff, "test.errors", PROMPT)
+    assert first.degraded and first.degraded_reason == "error" and "0812-3456-7890" in first.text
+    with pytest.raises(AIUnavailable) as refused:
+        gateway.chat(staff, "test.errors", PROMPT, fallback=False)
+    assert refused.value.reason == "error" and refused.value.retry_after and refused.value.retry_after > 0
+    assert breaker.state("openai").state == "open" and len(standin.requests) == 2
+    assert all("3171015708450001" not in s.body.decode() for s in standin.requests)
