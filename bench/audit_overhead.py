@@ -59,19 +59,10 @@ BULK = ("INSERT INTO invoices (number, customer_id, issue_date, due_date, status
 
 def _environment(data: Path) -> None:
     """Settings for a private cluster; must happen before any project module is imported."""
-    sys.path.insert(0, str(ROOT))
-    from db.embedded import free_port, port_is_free
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _cluster import environment
 
-    for _ in range(50):
-        base = free_port()
-        if base < 65000 and port_is_free(base + 1):
-            break
-    else:
-        raise SystemExit("no two consecutive free ports on 127.0.0.1")
-    os.environ.update({"BOS_ENV": "test", "BOS_DATA_DIR": str(data), "BOS_EMBEDDED_PORT_BASE": str(base)})
-    for var in ("DATABASE_URL", "REGION_GLOBAL_URL", "REGION_ID_URL", "BOS_TENANT_EXTRA_VERSIONS",
-                "BOS_EMBEDDED_FAST"):
-        os.environ.pop(var, None)
+    environment(data, fast=False)
 
 
 class Bench:
