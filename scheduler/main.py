@@ -30,6 +30,7 @@ def build() -> BlockingScheduler:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(levelname)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # no line per job run in the console
     scheduler = build()
 
     def stop(_sig: int, _frame: FrameType | None) -> None:
