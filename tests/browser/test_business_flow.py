@@ -12,15 +12,13 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal as D
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import text
 
@@ -30,38 +28,19 @@ from core.projects import tasks
 from core.spending.service import ExpenseIn, record_expense
 from db.embedded import free_port
 from db.session import tenant_session
+from tests.browser.support import WAIT, healthy, wait_until
 from tests.ui.business_seed import PASSWORD, PNG, Company, company, context
 from ui.i18n import t
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "business"
-CHROMIUM = "/usr/bin/chromium"
 LANG = "id"
-WAIT = 60_000  # ms a step may take before the test gives up (not a speed assertion)
 expect.set_options(timeout=20_000)
 
 
 def tr(key: str, **values: Any) -> str:
     return t(key, LANG, **values)
-
-
-def _wait_until(check: Any, what: str, limit: float = 60) -> Any:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.25)
-    raise AssertionError(f"gave up waiting for {what}")
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback test server
-            return bool(response.status == 200)
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +75,7 @@ def site(topology: object) -> Iterator[str]:
         cwd=PROJECT_ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
-        _wait_until(lambda: proc.poll() is not None or _healthy(f"{base}/_stcore/health"), "the UI server")
+        wait_until(lambda: proc.poll() is not None or healthy(f"{base}/_stcore/health"), "the UI server")
         assert proc.poll() is None, (ARTIFACTS / "streamlit.log").read_text()
         yield base
     finally:
@@ -109,13 +88,6 @@ def site(topology: object) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--headless=new", "--disable-background-networking", "--disable-gpu"])
-        yield chromium
-        chromium.close()
 
 
 IDLE = """() => !document.querySelector('[data-testid="stStatusWidgetRunningIcon"],'
@@ -263,7 +235,7 @@ def test_business_flow(site: str, browser: Browser, seeded: tuple[Company, Any])
     page.mouse.move(dst["x"] + dst["width"] / 2, dst["y"] + dst["height"] + 12, steps=25)
     page.mouse.up()
     admin = context(c.slug, "admin", c.user_ids["admin"])
-    moved = _wait_until(lambda: next((x for x in tasks.board(admin, project.id)["done"]
+    moved = wait_until(lambda: next((x for x in tasks.board(admin, project.id)["done"]
                                       if x.title == "Desain label kemasan"), None), "the move in the database")
     assert [x.title for x in tasks.board(admin, project.id)["todo"]] == ["Pesan gedung acara"]
     settle(page)

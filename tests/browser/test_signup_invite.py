@@ -11,19 +11,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from core.config import PROJECT_ROOT
 from core.notify.catcher import Catcher, StoredMail
 from core.rbac.permissions import SYSTEM_ROLES
 from db.embedded import free_port
+from tests.browser.support import WAIT, healthy, wait_until
 from tests.mailcatcher import smtp_catcher
 from ui.i18n import t
 from ui.nav import PAGES
@@ -31,31 +30,11 @@ from ui.nav import PAGES
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "browser"
-CHROMIUM = "/usr/bin/chromium"
 LANG = "id"
-WAIT = 60_000  # ms: how long a step may take before the test gives up (not an assertion on speed)
 
 
 def tr(key: str, **values: Any) -> str:
     return t(key, LANG, **values)
-
-
-def _wait_until(check: Any, what: str, limit: float = 60) -> Any:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"gave up waiting for {what}")
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback test server
-            return bool(response.status == 200)
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +50,7 @@ def site(topology: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             cwd=PROJECT_ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=log, stderr=subprocess.STDOUT,
         )
         try:
-            _wait_until(lambda: proc.poll() is not None or _healthy(f"{base}/_stcore/health"), "the UI server")
+            wait_until(lambda: proc.poll() is not None or healthy(f"{base}/_stcore/health"), "the UI server")
             assert proc.poll() is None, (ARTIFACTS / "streamlit.log").read_text()
             yield base, catcher
         finally:
@@ -84,13 +63,6 @@ def site(topology: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             log.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--headless=new", "--disable-background-networking", "--disable-gpu"])
-        yield chromium
-        chromium.close()
 
 
 # Elements whose code is still loading show a skeleton; tables are then painted on a canvas.
@@ -185,7 +157,7 @@ def test_sign_up_invite_and_sign_in_as_staff(site: tuple[str, Catcher], browser:
     shot(admin, "05-invitation-sent")
 
     # 4. The invitation email, received by the SMTP catcher.
-    message: StoredMail = _wait_until(lambda: next(iter(mail.store.to(staff_email)), None), "the invitation email")
+    message: StoredMail = wait_until(lambda: next(iter(mail.store.to(staff_email)), None), "the invitation email")
     assert company in message.subject
     [link] = [link for link in message.links() if "/accept-invitation?token=" in link]
     assert link.startswith(base)
