@@ -12,7 +12,7 @@ from core.ai.gateway import default_gateway
 from core.config import get_settings
 from ui.actions import act
 from ui.ai import engine_name
-from ui.ai_ops import features_table, money, pct, trend, users_table
+from ui.ai_ops import features_table, money, money_short, pct, trend, users_table
 from ui.guard import page_guard
 from ui.session import tr
 from ui.widgets import today
@@ -64,9 +64,10 @@ cells = st.columns(6)
 cells[0].metric(tr("ai_ops.col.calls"), f"{t.calls:,}".replace(",", "."))
 cells[1].metric(tr("ai_ops.col.tokens"), f"{t.tokens:,}".replace(",", "."))
 cells[2].metric(tr("ai_ops.col.cost"), money(t.cost_micros))
-cells[3].metric(tr("ai_ops.col.revenue"), money(report.margin.revenue_micros),
-                help=tr("ai_ops.revenue_help", plan=report.plan or "—"))
-cells[4].metric(tr("ai_ops.col.margin"), money(report.margin.margin_micros))
+cells[3].metric(tr("ai_ops.col.revenue"), money_short(report.margin.revenue_micros),
+                help=tr("ai_ops.revenue_help", plan=report.plan or "—") + " " + money(report.margin.revenue_micros))
+cells[4].metric(tr("ai_ops.col.margin"), money_short(report.margin.margin_micros),
+                help=money(report.margin.margin_micros))
 cells[5].metric(tr("ai_ops.col.margin_pct"), pct(report.margin.margin_pct))
 st.caption(tr("ai_ops.more", failed=t.failed, refused=t.refused, fallback=t.fallback,
               masked=sum(t.masked.values())))

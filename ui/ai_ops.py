@@ -13,6 +13,17 @@ COST = "#f97316"
 CALLS = "#2563eb"
 
 
+def money_short(micros: int | None) -> str:
+    """Headline figures: Rp 2,5 jt from a million rupiah up, else as `money`."""
+    if micros is not None and abs(micros) >= 1_000_000 * 1_000_000:
+        from decimal import Decimal
+
+        from ui.i18n import idr_short
+
+        return idr_short(Decimal(micros) / 1_000_000, lang())
+    return money(micros)
+
+
 def money(micros: int | None) -> str:
     """Rupiah from micro-units; two decimals below Rp 100 (AI calls are often fractions of a rupiah)."""
     if micros is None:
