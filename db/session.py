@@ -58,19 +58,27 @@ def stamp(conn: Connection, ctx: TenantContext) -> None:
     conn.execute(_SET_CONTEXT, _context_params(ctx))
 
 
+_CONTEXT_KEY = "bos.tenant_context"
+
+
+class TenantSession(Session):
+    """A Session whose every transaction starts by stamping the tenant context."""
+
+
+@event.listens_for(TenantSession, "after_begin")
+def _stamp_transaction(session: Session, _t: SessionTransaction, conn: Connection) -> None:
+    # One listener on the class (registering one per session instance costs more than the query).
+    conn.execute(_SET_CONTEXT, session.info[_CONTEXT_KEY])
+
+
 @contextmanager
 def tenant_session(ctx: TenantContext) -> Iterator[Session]:
     if not ctx.database_url:
         raise RuntimeError("TenantContext has no placement; build it with core.tenancy.registry")
     engine = engine_for(ctx.database_url)
     bind = engine.execution_options(schema_translate_map={None: ctx.schema}) if ctx.schema else engine
-    session = Session(bind=bind, expire_on_commit=False)
-    params = _context_params(ctx)
-
-    @event.listens_for(session, "after_begin")
-    def _stamp(_s: Session, _t: SessionTransaction, conn: Connection) -> None:
-        conn.execute(_SET_CONTEXT, params)
-
+    session = TenantSession(bind=bind, expire_on_commit=False)
+    session.info[_CONTEXT_KEY] = _context_params(ctx)
     try:
         yield session
         session.commit()

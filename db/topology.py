@@ -39,6 +39,12 @@ def hide_password(url: str) -> str:
         return "<unparseable database URL>"
 
 
+@lru_cache(maxsize=4096)
+def _as_user(url: str, user: str, password: str) -> str:
+    # Called for every request's tenant context: parse each URL once.
+    return normalise(url).set(username=user, password=password).render_as_string(hide_password=False)
+
+
 @dataclass(frozen=True)
 class Topology:
     control_admin_url: str
@@ -53,11 +59,7 @@ class Topology:
 
     def as_app(self, admin_url: str) -> str:
         """The same database, reached as the runtime role (not superuser, owns nothing)."""
-        return (
-            normalise(admin_url)
-            .set(username=self.app_user, password=self.app_password)
-            .render_as_string(hide_password=False)
-        )
+        return _as_user(admin_url, self.app_user, self.app_password)
 
     def control_url(self, *, admin: bool = False) -> str:
         return self.control_admin_url if admin else self.as_app(self.control_admin_url)
