@@ -53,17 +53,44 @@ class _Cached:
             return found
 
 
-class GeminiChat(_Cached):
-    name = "gemini"
+class _LangChainChat(_Cached):
+    """A chat model behind a langchain client, built once per output setting."""
+
+    name = ""
     remote = True
+    vendor = ""
 
     def __init__(self, *, api_key: str, model: str, base_url: str | None, temperature: float,
                  timeout: float) -> None:
         super().__init__()
         self.model = model
-        self.label = f"Gemini ({model})"
+        self.label = f"{self.vendor} ({model})"
         self._api_key, self._base_url = api_key, base_url
         self._temperature, self._timeout = temperature, timeout
+
+    def _build(self, max_output_tokens: int | None, json_output: bool) -> Any:
+        raise NotImplementedError
+
+    def _llm(self, max_output_tokens: int | None, json_output: bool) -> Any:
+        return self.client((max_output_tokens, json_output), lambda: self._build(max_output_tokens, json_output))
+
+    def prepare(self, *, max_output_tokens: int | None = None, json_output: bool = False) -> None:
+        """Import the client library and build the client before the deadline starts."""
+        self._llm(max_output_tokens, json_output)
+
+    def chat(self, messages: Sequence[Message], *, task: str = "chat", max_output_tokens: int | None = None,
+             json_output: bool = False, timeout: float | None = None) -> ProviderReply:
+        llm = self._llm(max_output_tokens, json_output)
+        try:
+            message = llm.invoke(_lc_messages(messages))
+        except Exception as exc:
+            raise _failure(exc) from None
+        return _reply(message, messages)
+
+
+class GeminiChat(_LangChainChat):
+    name = "gemini"
+    vendor = "Gemini"
 
     def _build(self, max_output_tokens: int | None, json_output: bool) -> Any:
         from langchain_google_genai import ChatGoogleGenerativeAI
@@ -78,31 +105,10 @@ class GeminiChat(_Cached):
                                       temperature=self._temperature, timeout=self._timeout, max_retries=1,
                                       **extra)
 
-    def prepare(self, *, max_output_tokens: int | None = None, json_output: bool = False) -> None:
-        """Import the client library and build the client before the deadline starts."""
-        self.client((max_output_tokens, json_output), lambda: self._build(max_output_tokens, json_output))
 
-    def chat(self, messages: Sequence[Message], *, task: str = "chat", max_output_tokens: int | None = None,
-             json_output: bool = False, timeout: float | None = None) -> ProviderReply:
-        llm = self.client((max_output_tokens, json_output), lambda: self._build(max_output_tokens, json_output))
-        try:
-            message = llm.invoke(_lc_messages(messages))
-        except Exception as exc:
-            raise _failure(exc) from None
-        return _reply(message, messages)
-
-
-class OpenAIChat(_Cached):
+class OpenAIChat(_LangChainChat):
     name = "openai"
-    remote = True
-
-    def __init__(self, *, api_key: str, model: str, base_url: str | None, temperature: float,
-                 timeout: float) -> None:
-        super().__init__()
-        self.model = model
-        self.label = f"OpenAI ({model})"
-        self._api_key, self._base_url = api_key, base_url
-        self._temperature, self._timeout = temperature, timeout
+    vendor = "OpenAI"
 
     def _build(self, max_output_tokens: int | None, json_output: bool) -> Any:
         from langchain_openai import ChatOpenAI
@@ -114,19 +120,6 @@ class OpenAIChat(_Cached):
             extra["model_kwargs"] = {"response_format": {"type": "json_object"}}
         return ChatOpenAI(model=self.model, api_key=self._api_key, base_url=self._base_url,  # type: ignore[arg-type]
                           temperature=self._temperature, timeout=self._timeout, max_retries=0, **extra)
-
-    def prepare(self, *, max_output_tokens: int | None = None, json_output: bool = False) -> None:
-        """Import the client library and build the client before the deadline starts."""
-        self.client((max_output_tokens, json_output), lambda: self._build(max_output_tokens, json_output))
-
-    def chat(self, messages: Sequence[Message], *, task: str = "chat", max_output_tokens: int | None = None,
-             json_output: bool = False, timeout: float | None = None) -> ProviderReply:
-        llm = self.client((max_output_tokens, json_output), lambda: self._build(max_output_tokens, json_output))
-        try:
-            message = llm.invoke(_lc_messages(messages))
-        except Exception as exc:
-            raise _failure(exc) from None
-        return _reply(message, messages)
 
 
 class GeminiEmbed(_Cached):
