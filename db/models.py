@@ -1,6 +1,10 @@
 """Imports every model so that both metadatas are complete (migrations, table checks)."""
 
+# Feature packages whose tables register on import.
+from core.ai.digest import models as _digest_models  # noqa: F401
 from core.ai.models import AiBreaker, AiBudget, AiPrice, AiTenantSetting, AiUsage
+from core.ai.precheck import models as _precheck_models  # noqa: F401
+from core.ai.rag import models as _rag_models  # noqa: F401
 from core.apikeys.models import ApiKey
 from core.audit.models import AuditLog
 from core.billing.plans import Plan
@@ -14,6 +18,7 @@ from core.products.models import Product
 from core.projects.models import Project, ProjectMember, Task
 from core.rbac.models import Role
 from core.spending.models import Expense
+from core.tenancy.migration import models as _migration_models  # noqa: F401
 from core.tenancy.models import SchemaSyncTarget, Tenant
 from core.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from db.base import ControlBase, TenantBase

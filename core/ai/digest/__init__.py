@@ -1,0 +1,1 @@
+"""The CEO digest: yesterday's KPIs in SQL, insights from the model, delivery."""

@@ -1,0 +1,1 @@
+"""Tables of digest (registered in db.models)."""

@@ -1,0 +1,1 @@
+"""Tables of precheck (registered in db.models)."""

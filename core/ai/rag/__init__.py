@@ -1,0 +1,1 @@
+"""Questions over company documents: ingestion, hybrid retrieval, cited answers."""

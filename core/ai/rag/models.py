@@ -1,0 +1,1 @@
+"""Tables of rag (registered in db.models)."""

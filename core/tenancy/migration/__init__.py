@@ -1,0 +1,1 @@
+"""The migration engine: tier and region moves as a resumable state machine."""

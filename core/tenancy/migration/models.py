@@ -1,0 +1,1 @@
+"""Tables of migration (registered in db.models)."""
