@@ -1,6 +1,8 @@
-"""Imports every model so that both metadatas are complete (migrations, table checks)."""
+"""Imports every model so that both metadatas are complete (migrations, table checks).
 
-# Feature packages whose tables register on import.
+Feature packages (`_..._models`) register their tables on import.
+"""
+
 from core.ai.digest import models as _digest_models  # noqa: F401
 from core.ai.models import AiBreaker, AiBudget, AiPrice, AiTenantSetting, AiUsage
 from core.ai.precheck import models as _precheck_models  # noqa: F401
