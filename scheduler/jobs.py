@@ -23,16 +23,21 @@ def schema_sync_job() -> None:
             log.error("schema sync: %s failed: %s", result.target.key, result.error)
 
 
-def _tenant_contexts(job: str) -> Iterator[TenantContext]:
-    """A job context for every tenant whose storage exists and is not being moved."""
+def _tenant_contexts(job: str, *, pending_audit_only: bool = False) -> Iterator[TenantContext]:
+    """A job context for every tenant whose storage exists and is not being moved (only
+    those with unsealed audit rows, when asked: one query per database finds them)."""
     from core.context import Actor, TenantStatus
     from core.tenancy.registry import context_for, list_tenants
+    from scheduler.pending import tenants_with_rows
 
     skip = {TenantStatus.PROVISIONING, TenantStatus.FAILED, TenantStatus.MIGRATING}
     actor = Actor("job", job)
-    for tenant in list_tenants():
-        if tenant.status not in skip:
-            yield context_for(tenant, actor)
+    tenants = [t for t in list_tenants() if t.status not in skip]
+    if pending_audit_only:
+        due = tenants_with_rows(tenants, "audit_log", "chain_seq IS NULL")
+        tenants = [t for t in tenants if t.id in due]
+    for tenant in tenants:
+        yield context_for(tenant, actor)
 
 
 def audit_seal_job() -> None:
@@ -42,7 +47,7 @@ def audit_seal_job() -> None:
     with job_lock("audit-seal") as mine:
         if not mine:
             return
-        for ctx in _tenant_contexts("audit-seal"):
+        for ctx in _tenant_contexts("audit-seal", pending_audit_only=True):
             try:
                 seal(ctx)
             except Exception:
