@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.middleware import BodyLimit, Idempotency
-from api.routes import ai, customers, employees, health, invoices, projects, spending
+from api.routes import ai, customers, employees, health, invoices, projects, spending, webhooks
 
 app = FastAPI(
     title="Business OS API",
@@ -28,3 +28,4 @@ app.include_router(spending.router)
 app.include_router(projects.router)
 app.include_router(employees.router)
 app.include_router(ai.router)
+app.include_router(webhooks.router)

@@ -18,6 +18,7 @@ SCOPES: dict[str, frozenset[str]] = {
     "projects:read": frozenset({"project.read_all"}),
     "projects:write": frozenset({"project.create", "project.manage", "task.write"}),
     "ai:use": frozenset({"ai.use", "document.read"}),
+    "webhooks:manage": frozenset({"webhook.manage"}),
 }
 
 PERMISSION_SCOPE = {perm: scope for scope, perms in SCOPES.items() for perm in perms}

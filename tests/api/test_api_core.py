@@ -119,13 +119,34 @@ def test_bad_input(client: TestClient, key: str) -> None:
     assert r.status_code == 422
 
 
-PARAM_IDS = ("invoice_id", "customer_id", "expense_id", "project_id", "employee_id", "task_id")
+PARAM_IDS = ("invoice_id", "customer_id", "expense_id", "project_id", "employee_id", "task_id", "endpoint_id",
+             "delivery_id")
+
+
+def _webhook_ids(client: TestClient, ctx: TenantContext, key: str) -> dict[str, str]:
+    """An endpoint of the tenant (via the API) and one failed delivery to it (set up directly)."""
+    from core.webhooks.models import WebhookDelivery
+    from core.webhooks.outbox import emit
+    from db.session import tenant_session
+
+    r = client.post("/api/v1/webhooks/endpoints", headers=_h(key),
+                    json={"url": "https://93.184.216.34/hooks", "event_types": ["invoice.paid"]})
+    endpoint_id = uuid.UUID(r.json()["endpoint"]["id"])
+    with tenant_session(ctx) as s:
+        event_id = emit(s, ctx, "invoice.paid", {"id": "x"}, endpoint_id=endpoint_id)
+        s.flush()
+        delivery = WebhookDelivery(tenant_id=ctx.tenant_id, event_id=event_id, endpoint_id=endpoint_id,
+                                   status="failed")
+        s.add(delivery)
+        s.flush()
+        return {"endpoint_id": str(endpoint_id), "delivery_id": str(delivery.id)}
 
 
 def test_every_route_refuses_other_tenants_ids(client: TestClient, as_role: Callable[..., TenantContext],
                                                tier: str) -> None:
     """B's key on A's ids: 404 and nothing changed, for every route with an id in its path."""
-    a_key = create_key(as_role("admin", f"a-{tier}"), "a", "admin", ALL).secret
+    a_admin = as_role("admin", f"a-{tier}")
+    a_key = create_key(a_admin, "a", "admin", ALL).secret
     b_key = create_key(as_role("admin", f"b-{tier}"), "b", "admin", ALL).secret
     cid = client.post("/api/v1/customers", json={"name": "A private"}, headers=_h(a_key)).json()["id"]
     ids = {
@@ -140,6 +161,7 @@ def test_every_route_refuses_other_tenants_ids(client: TestClient, as_role: Call
     }
     ids["task_id"] = client.post(f"/api/v1/projects/{ids['project_id']}/tasks", json={"title": "A task"},
                                  headers=_h(a_key)).json()["id"]
+    ids |= _webhook_ids(client, a_admin, a_key)
     bodies = {
         "/api/v1/invoices/{invoice_id}": _invoice_body(cid),
         "/api/v1/invoices/{invoice_id}/payments": {"paid_on": "2026-11-05"},
@@ -148,6 +170,7 @@ def test_every_route_refuses_other_tenants_ids(client: TestClient, as_role: Call
         "/api/v1/employees/{employee_id}": {"position": "pwned"},
         "/api/v1/projects/{project_id}/tasks": {"title": "intruder"},
         "/api/v1/projects/tasks/{task_id}/move": {"status": "done"},
+        "/api/v1/webhooks/endpoints/{endpoint_id}": {"url": "https://93.184.216.35/pwned"},
     }
     checked = 0
     for path, methods in client.get("/api/openapi.json").json()["paths"].items():
@@ -166,11 +189,15 @@ def test_every_route_refuses_other_tenants_ids(client: TestClient, as_role: Call
     assert client.get(f"/api/v1/invoices/{ids['invoice_id']}", headers=_h(a_key)).json()["status"] == "draft"
     assert client.get(f"/api/v1/projects/{ids['project_id']}/tasks",
                       headers=_h(a_key)).json()[0]["status"] == "todo"
+    endpoint = client.get(f"/api/v1/webhooks/endpoints/{ids['endpoint_id']}", headers=_h(a_key)).json()
+    assert endpoint["url"] == "https://93.184.216.34/hooks" and endpoint["enabled"] is True
     # And B's lists never show A's rows.
-    for url in ("/api/v1/customers", "/api/v1/spending", "/api/v1/projects", "/api/v1/employees"):
+    for url in ("/api/v1/customers", "/api/v1/spending", "/api/v1/projects", "/api/v1/employees",
+                "/api/v1/webhooks/endpoints"):
         assert all(row["id"] not in ids.values() for row in client.get(url, headers=_h(b_key)).json())
     assert all(i["id"] != ids["invoice_id"] for i in client.get("/api/v1/invoices", headers=_h(b_key)).json()["data"])
     # Writing with A's ids in a body is refused as well.
     r = client.post("/api/v1/invoices", json=_invoice_body(cid), headers=_h(b_key))
     assert r.status_code == 422 and "customer" in r.text
     assert dt.date.today()
+    assert client.delete(f"/api/v1/webhooks/endpoints/{ids['endpoint_id']}", headers=_h(a_key)).status_code == 204
