@@ -23,6 +23,7 @@ from core.invoices.service import DraftIn, InvoiceView, create_draft, get_invoic
 from core.invoices.tax import rate_for
 from core.rbac.guard import can
 from ui import invoice_nav
+from ui import precheck as precheck_panel
 from ui.actions import act, explain, toast_later
 from ui.session import lang, tr
 from ui.widgets import empty_state, figure_rows, money, today
@@ -139,18 +140,22 @@ def render(ctx: TenantContext, invoice_id: uuid.UUID | None) -> None:
     with right:
         _totals_card(totals, currency)
 
-    b1, b2, _ = st.columns([2, 2, 4])
+    b1, b2, b3, _ = st.columns([2, 2, 2, 2])
     save = b1.button(tr("invoices.save_draft"), icon=":material/save:", type="primary", width="stretch",
                      key=P + "save")
     save_issue = can(ctx, "invoice.send") and b2.button(tr("invoices.save_issue"), icon=":material/send:",
                                                         width="stretch", key=P + "save_issue")
-    if not (save or save_issue):
+    check = b3.button(tr("precheck.button"), icon=":material/fact_check:", width="stretch", key=P + "precheck")
+    if not (save or save_issue or check):
         return
     if customer is None:
         st.error(tr("err.biz.customer"), icon=":material/error:")
         return
     data = DraftIn(customer, issued, lines, due_date=due, payment_terms_days=None if due else int(terms),
                    currency=currency, discount_pct=pct, discount_amount=amount, notes=notes)
+    if check:
+        precheck_panel.run(ctx, data, existing.id if existing else None, right)
+        return
     saved = act(lambda: update_draft(ctx, existing.id, data) if existing else create_draft(ctx, data))
     if saved is None:
         return

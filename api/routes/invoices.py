@@ -1,4 +1,4 @@
-"""/api/v1/invoices: list (cursor, filters), get, create, update draft, issue, pay, void."""
+"""/api/v1/invoices: list (cursor, filters), get, create, update draft, issue, pay, void, pre-check."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from api.deps import Context
 from api.errors import ERROR_RESPONSES
 from api.pagination import Page
+from core.ai.precheck import service as precheck
 from core.invoices import service
 from core.invoices.calc import LineIn
 
@@ -123,6 +124,76 @@ async def list_invoices(
     body = Page[InvoiceOut].model_construct(data=[out(v) for v in page.items], next_cursor=page.next_cursor)
     # The list is the hot path: serialised once in pydantic-core, not re-validated by FastAPI.
     return Response(PAGE.dump_json(body), media_type="application/json")  # type: ignore[return-value]
+
+
+class PrecheckIn(BaseModel):
+    """Either `invoice_id` (a saved invoice) or an invoice in the create shape (plus an optional
+    `tax_rate` to check instead of the rate the service would apply, and `invoice_id` is then
+    not given)."""
+
+    model_config = ConfigDict(extra="forbid")
+    invoice_id: uuid.UUID | None = None
+    customer_id: uuid.UUID | None = None
+    issue_date: dt.date | None = None
+    due_date: dt.date | None = None
+    payment_terms_days: int | None = Field(default=None, ge=0, le=365)
+    currency: str = Field(default="IDR", min_length=3, max_length=3)
+    discount_pct: Decimal | None = Field(default=None, ge=0, le=100, max_digits=5, decimal_places=2)
+    discount_amount: Money | None = None
+    notes: str | None = Field(default=None, max_length=5000)
+    lines: list[LineInModel] | None = Field(default=None, min_length=1, max_length=200)
+    tax_rate: Decimal | None = Field(default=None, ge=0, le=100, max_digits=5, decimal_places=2)
+
+    @model_validator(mode="after")
+    def one_of(self) -> PrecheckIn:
+        given = self.model_fields_set - {"invoice_id"}
+        if self.invoice_id is not None and given:
+            raise ValueError("give an invoice_id or an invoice, not both")
+        if self.invoice_id is None:
+            missing = [f for f in ("customer_id", "issue_date", "lines") if getattr(self, f) is None]
+            if missing:
+                raise ValueError(f"missing {', '.join(missing)} (or give an invoice_id)")
+        return self
+
+    def draft(self) -> service.DraftIn:
+        assert self.customer_id is not None and self.issue_date is not None and self.lines is not None
+        return service.DraftIn(
+            customer_id=self.customer_id, issue_date=self.issue_date, due_date=self.due_date,
+            payment_terms_days=self.payment_terms_days, currency=self.currency, discount_pct=self.discount_pct,
+            discount_amount=self.discount_amount, notes=self.notes,
+            lines=[LineIn(ln.description, ln.quantity, ln.unit_price, ln.discount_pct) for ln in self.lines],
+        )
+
+
+class ViolationOut(BaseModel):
+    rule: str
+    field: str
+    expected: str
+    actual: str
+    severity: Literal["blocking", "advisory"]
+
+
+class ClausesOut(BaseModel):
+    checked: bool = Field(description="false: the free-text clauses could not be judged (see note)")
+    note: str | None
+    engine: str | None
+
+
+class PrecheckOut(BaseModel):
+    valid: bool = Field(description="true only when no rule, advisory or blocking, is violated")
+    reason: str
+    violations: list[ViolationOut]
+    blocking: bool = Field(description="a blocking rule is violated: the invoice cannot be saved or sent")
+    clauses: ClausesOut
+
+
+@router.post("/precheck", response_model=PrecheckOut, summary="Check an invoice against the SOP rules")
+async def precheck_invoice(ctx: Context, payload: PrecheckIn) -> PrecheckOut:
+    if payload.invoice_id is not None:
+        verdict = await run_in_threadpool(precheck.precheck_invoice, ctx, payload.invoice_id)
+    else:
+        verdict = await run_in_threadpool(precheck.precheck, ctx, payload.draft(), tax_rate=payload.tax_rate)
+    return PrecheckOut.model_validate(verdict.as_dict())
 
 
 @router.get("/{invoice_id}", response_model=InvoiceOut, summary="Get an invoice with its lines")

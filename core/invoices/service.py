@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from core.ai.precheck.enforce import enforce
 from core.context import TenantContext
 from core.customers.models import Customer
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -28,7 +29,7 @@ from core.invoices.tax import rate_on
 from core.rbac.guard import require, require_write
 from core.webhooks.events import invoice_data
 from core.webhooks.outbox import emit, emit_many
-from db.session import tenant_session
+from db.session import tenant_connection, tenant_session
 
 MAX_LINES = 200
 CENT = Decimal("0.01")
@@ -103,6 +104,8 @@ class Page:
 
 def _m(value: object) -> Decimal:
     """Money as stored (numeric(18, 2)), whether it came from the database or was just computed."""
+    if type(value) is Decimal:  # the database's numeric: no round trip through text
+        return value.quantize(CENT)
     return Decimal(str(value)).quantize(CENT)
 
 
@@ -168,6 +171,13 @@ def _apply(s: Session, inv: Invoice, data: DraftIn, due: dt.date) -> Totals:
     return totals
 
 
+def _enforce(s: Session, inv: Invoice, customer: Customer, lines: Any) -> None:
+    """Blocking SOP rules (core.ai.precheck) refuse the invoice with a 422 naming the rule."""
+    enforce(s, invoice_id=inv.id, customer=customer, issue_date=inv.issue_date, due_date=inv.due_date,
+            currency=inv.currency, tax_rate=Decimal(inv.tax_rate), lines=lines,
+            tax_base=Decimal(inv.subtotal) - Decimal(inv.discount_amount), total=Decimal(inv.total), notes=inv.notes)
+
+
 def _write_lines(s: Session, inv: Invoice, totals: Totals) -> list[InvoiceLine]:
     s.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id == inv.id))
     lines = [InvoiceLine(invoice_id=inv.id, position=i, description=ln.description, quantity=ln.quantity,
@@ -187,6 +197,7 @@ def create_draft(ctx: TenantContext, data: DraftIn) -> InvoiceView:
         customer = _customer(s, data.customer_id)
         inv = Invoice(status="draft")
         totals = _apply(s, inv, data, due)
+        _enforce(s, inv, customer, totals.lines)
         s.add(inv)
         s.flush()
         lines = _write_lines(s, inv, totals)
@@ -205,6 +216,7 @@ def update_draft(ctx: TenantContext, invoice_id: uuid.UUID, data: DraftIn) -> In
             raise Conflict(f"only drafts can be edited; this invoice is {inv.status}")
         customer = _customer(s, data.customer_id)
         totals = _apply(s, inv, data, due)
+        _enforce(s, inv, customer, totals.lines)
         lines = _write_lines(s, inv, totals)
         s.flush()
         return _view(inv, customer.name, lines)
@@ -217,6 +229,7 @@ def issue(ctx: TenantContext, invoice_id: uuid.UUID, now: dt.datetime | None = N
         inv = _load(s, invoice_id, lock=True)
         if inv.status != "draft":
             raise Conflict(f"the invoice is already {inv.status}")
+        _enforce(s, inv, _customer(s, inv.customer_id), _lines(s, inv.id))
         inv.number = invoice_number(s, inv.issue_date)
         inv.status = "sent"
         inv.sent_at = now or dt.datetime.now(dt.UTC)
@@ -362,8 +375,8 @@ def list_invoices(ctx: TenantContext, filters: Filters = Filters(), *, limit: in
         created, ident = _decode(cursor)
         q = q.where(or_(Invoice.created_at < created, and_(Invoice.created_at == created, Invoice.id < ident)))
     q = q.order_by(Invoice.created_at.desc(), Invoice.id.desc()).limit(limit + 1)
-    with tenant_session(ctx) as s:
-        rows = s.execute(q).all()
+    with tenant_connection(ctx) as conn:  # Core, not the ORM: a page of plain rows
+        rows = conn.execute(q).all()
     items = [_view(row, row.customer_name) for row in rows[:limit]]  # type: ignore[arg-type]
     nxt = _encode(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
     return Page(items, nxt)
