@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.ai.digest import service as digest_service
 from core.dashboard.service import load
-from ui import charts
+from ui import charts, digest_card
 from ui.actions import show_toasts
 from ui.guard import page_guard
 from ui.i18n import date_label, idr, idr_short
@@ -17,6 +18,7 @@ show_toasts()
 day = today(ctx)
 st.title(tr("dashboard.title"), anchor=False)
 st.caption(tr("dashboard.caption", date=date_label(day, lang()), tz=ctx.timezone))
+digest_card.card(digest_service.latest(ctx))
 
 d = load(ctx, day)
 has_cash = any(amount for _, amount in d.cash_in)

@@ -42,6 +42,7 @@ PERMISSIONS: dict[str, str] = {
     "document.upload": "Upload and delete company documents",
     "ai.use": "Use AI features",
     "ai.admin": "See AI usage, cost and margin",
+    "digest.run": "Run the CEO digest now",
     "billing.manage": "Manage the subscription",
     "tenant.move": "Move the company to another tier or region",
     "data.export": "Export data (CSV)",
@@ -51,7 +52,7 @@ ALL = frozenset(PERMISSIONS)
 
 _MANAGER_DENIED = {
     "member.manage", "role.manage", "apikey.manage", "webhook.manage", "settings.manage", "billing.manage",
-    "tenant.move", "ai.admin", "audit.export", "employee.salary.write",
+    "tenant.move", "ai.admin", "audit.export", "employee.salary.write", "digest.run",
 }
 _STAFF = {
     "customer.read", "customer.write", "invoice.read", "invoice.create", "invoice.update",

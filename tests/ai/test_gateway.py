@@ -159,7 +159,7 @@ def test_offline_engine_is_the_default_without_a_key(as_role: Callable[..., Tena
         assert result.cost_micros == 0 and "0812-3456-7890" in result.text
         kpi = {"revenue": 125000000, "revenue_avg": 100000000, "overdue_tasks": {"current": 7, "previous": 3}}
         insight = gateway.chat(ctx, "test.offline", f"KPI: {json.dumps(kpi)}", task="insights")
-        assert "125000000" in insight.text and "100000000" in insight.text and "7" in insight.text
+        assert "125.000.000" in insight.text and "100.000.000" in insight.text and "7" in insight.text
     finally:
         gateway.close()
 

@@ -142,8 +142,20 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _show(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+def _show(value: Any, lang: str = "en") -> str:
+    """A number as people read it (2.220.000 / 1.964,29 in Indonesian, 2,220,000 / 1,964.29 in
+    English; at most two decimals); anything else as JSON."""
+    if not _number(value):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float):
+        value = round(value, 2)
+        text = f"{int(value):,}" if value.is_integer() else f"{value:,.2f}".rstrip("0")
+    else:
+        text = f"{value:,}"
+    return text.translate(_ID_SEPARATORS) if lang == "id" else text
+
+
+_ID_SEPARATORS = str.maketrans({",": ".", ".": ","})
 
 
 def _label(path: tuple[str, ...]) -> str:
@@ -198,11 +210,12 @@ def insights(data: Any, lang: str, limit: int = 3) -> list[str]:
         if lang == "id":
             word = "naik" if value > ref else ("turun" if value < ref else "tetap")
             against = "periode sebelumnya" if kind == "previous" else "rata-rata"
-            out.append(f"{label.capitalize()} {word}: {_show(value)} dibandingkan {_show(ref)} ({against}).")
+            shown, compared_with = _show(value, lang), _show(ref, lang)
+            out.append(f"{label.capitalize()} {word}: {shown} dibandingkan {compared_with} ({against}).")
         else:
             word = "up" if value > ref else ("down" if value < ref else "unchanged")
             against = "the previous period" if kind == "previous" else "the average"
-            out.append(f"{label.capitalize()} is {word}: {_show(value)} against {_show(ref)} ({against}).")
+            out.append(f"{label.capitalize()} is {word}: {_show(value, lang)} against {_show(ref, lang)} ({against}).")
     rest = sorted(((abs(v), p, v) for p, v in numbers.items() if p not in used and not _is_reference(p)),
                   key=lambda r: (-r[0], r[1]))
     for _, path, value in rest[:max(0, limit - len(out))]:
@@ -210,7 +223,7 @@ def insights(data: Any, lang: str, limit: int = 3) -> list[str]:
         name = next((texts[(*head, key)] for key in ("name", "nama", "category", "kategori", "title")
                      if (*head, key) in texts), None)
         label = _label(path) + (f" ({name})" if name else "")
-        out.append(f"{label.capitalize()}: {_show(value)}.")
+        out.append(f"{label.capitalize()}: {_show(value, lang)}.")
     return out
 
 
