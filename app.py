@@ -85,4 +85,6 @@ else:
     sidebar()
     ctx = tenant_context()
     assert ctx is not None
+    if ctx.status == "migrating":
+        st.warning(tr("migration.banner"), icon=":material/sync_lock:")
     st.navigation(sections_for(ctx, link_pages("hidden")), expanded=True).run()

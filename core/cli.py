@@ -140,6 +140,52 @@ def tenants_show(slug: str, as_json: Annotated[bool, typer.Option("--json")] = F
             typer.echo(f"{key:12} {value}")
 
 
+@tenants_app.command("move")
+def tenants_move(
+    slug: Annotated[str, typer.Argument(help="The company to move")],
+    tier: Annotated[str | None, typer.Option(help="Target tier: shared, schema or dedicated")] = None,
+    region: Annotated[str | None, typer.Option(help="Target region: global or id (default: stay)")] = None,
+    url: Annotated[str | None, typer.Option(help="Dedicated tier: an external, empty database URL")] = None,
+    rollback: Annotated[bool, typer.Option("--rollback", help="Go back to the copy kept by the last move")] = False,
+    resume: Annotated[str | None, typer.Option(help="Take over a running move by its id")] = None,
+    purge_kept: Annotated[bool, typer.Option("--purge-kept", help="Purge the copies kept for rollback now")] = False,
+) -> None:
+    """Move a company to another tier and/or region, with a live progress line."""
+    import uuid
+
+    from core.tenancy.migration.engine import purge
+    from core.tenancy.migration.service import MoveRequest, kept_moves, request_move, request_rollback
+    from core.tenancy.migration.worker import run_with_progress
+    from core.tenancy.registry import get_tenant
+
+    if not (rollback or resume or tier or purge_kept):
+        fail("say where to: --tier T [--region R] [--url URL], or --rollback, --resume MOVE_ID, --purge-kept")
+    ready()
+    try:
+        if purge_kept:
+            for kept in kept_moves(get_tenant(slug).id):
+                purge(kept.id)
+                typer.echo(f"purged the copy kept by move {kept.id}")
+            return
+        if resume:
+            move_id = uuid.UUID(resume)
+        elif rollback:
+            move_id = request_rollback(slug, actor="cli:operator").id
+        else:
+            assert tier is not None
+            move_id = request_move(MoveRequest(slug, tier, region, url), actor="cli:operator").id
+        move = run_with_progress(move_id)
+    except DomainError as exc:
+        fail(exc.message)
+        return
+    except ValueError:
+        fail(f"'{resume}' is not a move id")
+        return
+    if move.status != "succeeded":
+        fail(f"the move failed and was undone; {slug} stays where it was: {move.reason}")
+    typer.echo(f"moved {slug}: {move.kind} done; the old copy is kept until {move.keep_until:%Y-%m-%d %H:%M} UTC")
+
+
 # --- schema sync ----------------------------------------------------------------------
 
 

@@ -82,11 +82,26 @@ def tenant_session(ctx: TenantContext) -> Iterator[Session]:
     try:
         yield session
         session.commit()
-    except BaseException:
+    except BaseException as exc:
         session.rollback()
+        _raise_if_locked(exc)
         raise
     finally:
         session.close()
+
+
+# SQLSTATE of the database write guard of a tier or region move (core.tenancy.migration.guard).
+WRITE_LOCKED_SQLSTATE = "BOS23"
+
+
+def _raise_if_locked(exc: BaseException) -> None:
+    """A write refused by the move's database guard is the same 423 as the service check."""
+    orig = getattr(exc, "orig", None)
+    if orig is not None and getattr(orig, "sqlstate", None) == WRITE_LOCKED_SQLSTATE:
+        from core.errors import Locked
+
+        raise Locked(str(getattr(orig.diag, "message_primary", None) or "the company is read-only right now"),
+                     details={"status": "migrating"}) from exc
 
 
 @contextmanager
@@ -94,6 +109,10 @@ def tenant_connection(ctx: TenantContext) -> Iterator[Connection]:
     """A Core connection in one transaction with the tenant context applied (bulk work)."""
     engine = engine_for(ctx.database_url)
     bind = engine.execution_options(schema_translate_map={None: ctx.schema}) if ctx.schema else engine
-    with bind.begin() as conn:
-        stamp(conn, ctx)
-        yield conn
+    try:
+        with bind.begin() as conn:
+            stamp(conn, ctx)
+            yield conn
+    except BaseException as exc:
+        _raise_if_locked(exc)
+        raise
