@@ -9,12 +9,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
 
-from core.context import Actor
+from core.context import Actor, TenantContext
 from core.customers.models import Customer
 from core.errors import NotFound
 from core.identity.service import add_membership, create_user, get_user_by_email
 from core.invoices.models import Invoice, InvoiceLine
 from core.invoices.numbering import invoice_number
+from core.rbac.permissions import ALL
 from core.spending.models import Expense
 from core.tenancy.provisioning import NewTenant, create_tenant
 from core.tenancy.registry import context_for, get_tenant
@@ -133,6 +134,29 @@ def _fill(company: DemoCompany, today: dt.date) -> bool:
     return True
 
 
+def _sop_rules(ctx: TenantContext) -> None:
+    """Advisory SOP rules for the pre-check (none blocking: the demo stays easy to try)."""
+    from core.ai.precheck import service as precheck
+
+    existing = precheck.get_rules(ctx)
+    if existing.rules or existing.rates or existing.clauses:
+        return
+    precheck.set_ppn_rate(ctx, PPN, dt.date(2022, 4, 1))
+    precheck.set_rule(ctx, "max_line_discount", value=20)
+    precheck.set_rule(ctx, "due_within_days", value=60)
+    precheck.set_rule(ctx, "duplicate", value=7)
+    precheck.add_clause(ctx, "Invoices above Rp 100.000.000 mention the customer's purchase order number in the "
+                             "notes.")
+
+
+def _first_digest(ctx: TenantContext) -> None:
+    """Yesterday's CEO digest now, so the dashboard card is there before the first 05:00."""
+    from core.ai.digest import service as digest
+
+    if digest.latest(ctx) is None:
+        digest.run_now(ctx)
+
+
 def seed_demo(today: dt.date | None = None) -> list[str]:
     today = today or dt.date.today()
     lines = []
@@ -140,6 +164,10 @@ def seed_demo(today: dt.date | None = None) -> list[str]:
         _ensure_company(company)
         _ensure_admin(company)
         filled = _fill(company, today)
+        admin = context_for(get_tenant(company.slug), Actor("system", "demo-seed", "Demo seed"), role="admin",
+                            permissions=ALL)
+        _sop_rules(admin)
+        _first_digest(admin)
         lines.append(
             f"{company.name:26} {company.tier:9} {company.region:6}  login {login_for(company)} / {DEMO_PASSWORD}"
             + ("  (new demo data)" if filled else "")

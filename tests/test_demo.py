@@ -1,0 +1,43 @@
+"""The demo that `make run` seeds: every company filled, SOP rules and a first digest, and a
+second run changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from core.ai.digest import service as digest
+from core.ai.precheck import service as precheck
+from core.context import Actor
+from core.demo import COMPANIES, seed_demo
+from core.invoices.models import Invoice
+from core.rbac.permissions import ALL
+from core.tenancy.registry import context_for, get_tenant
+from db.session import tenant_session
+
+
+def _counts() -> dict[str, tuple[int, int, int]]:
+    out = {}
+    for company in COMPANIES:
+        ctx = context_for(get_tenant(company.slug), Actor("system", "test"), role="admin", permissions=ALL)
+        with tenant_session(ctx) as s:
+            invoices = int(s.scalar(select(func.count()).select_from(Invoice)) or 0)
+        rules = precheck.get_rules(ctx)
+        out[company.slug] = (invoices, len(rules.rules) + len(rules.rates) + len(rules.clauses),
+                             len(digest.history(ctx)))
+    return out
+
+
+def test_demo_is_complete_and_idempotent(tenants: dict[str, object]) -> None:
+    today = dt.date.today()
+    first = seed_demo(today)
+    assert len(first) == len(COMPANIES) and all("(new demo data)" in line for line in first)
+    counts = _counts()
+    for slug, (invoices, rules, digests) in counts.items():
+        assert invoices > 20, slug
+        assert rules == 5, slug
+        assert digests == 1, slug
+    again = seed_demo(today)
+    assert not any("(new demo data)" in line for line in again)
+    assert _counts() == counts
