@@ -13,7 +13,7 @@ from core.context import Actor, TenantContext
 from core.customers.models import Customer
 from core.errors import NotFound
 from core.identity.service import add_membership, create_user, get_user_by_email
-from core.invoices.models import Invoice, InvoiceLine
+from core.invoices.models import Invoice, InvoiceLine, InvoicePayment
 from core.invoices.numbering import invoice_number
 from core.rbac.permissions import ALL
 from core.spending.models import Expense
@@ -126,12 +126,39 @@ def _fill(company: DemoCompany, today: dt.date) -> bool:
                 for line in lines:
                     line.invoice_id = invoice.id
                 s.add_all(lines)
+                if status == "paid":  # cash in: the dashboard's and the digest's revenue
+                    s.add(InvoicePayment(invoice_id=invoice.id, paid_on=invoice.paid_at, amount=invoice.total,
+                                         method="transfer"))
             if rng.random() < 0.45:
                 category, vendor, low, high = rng.choice(SPENDING)
                 s.add(Expense(spent_on=day, category=category, vendor=vendor,
                               amount=Decimal(rng.randrange(low, high, 1000))))
             day += dt.timedelta(days=1)
     return True
+
+
+TASKS = [  # (title, status, priority, due in days from today)
+    ("Renew the office lease", "todo", "high", -3),
+    ("Quarterly PPN report", "todo", "high", 5),
+    ("Collect overdue receivables", "in_progress", "urgent", -1),
+    ("Onboard the new accountant", "in_progress", "medium", 10),
+    ("Choose a payroll provider", "todo", "low", 21),
+    ("Close last month's books", "done", "high", -6),
+    ("Update the price list", "done", "medium", -10),
+]
+
+
+def _project(ctx: TenantContext, today: dt.date) -> None:
+    """One project with tasks in every column, a few of them overdue."""
+    from core.projects.service import create_project, list_projects
+    from core.projects.tasks import create_task
+
+    if list_projects(ctx):
+        return
+    project = create_project(ctx, "Finance operations", "Month-end close, tax and collections")
+    for title, status, priority, due_in in TASKS:
+        create_task(ctx, project.id, title, status=status, priority=priority,
+                    due_date=today + dt.timedelta(days=due_in))
 
 
 def _sop_rules(ctx: TenantContext) -> None:
@@ -166,6 +193,7 @@ def seed_demo(today: dt.date | None = None) -> list[str]:
         filled = _fill(company, today)
         admin = context_for(get_tenant(company.slug), Actor("system", "demo-seed", "Demo seed"), role="admin",
                             permissions=ALL)
+        _project(admin, today)
         _sop_rules(admin)
         _first_digest(admin)
         lines.append(

@@ -11,20 +11,25 @@ from core.ai.digest import service as digest
 from core.ai.precheck import service as precheck
 from core.context import Actor
 from core.demo import COMPANIES, seed_demo
-from core.invoices.models import Invoice
+from core.invoices.models import Invoice, InvoicePayment
+from core.projects.models import Task
 from core.rbac.permissions import ALL
 from core.tenancy.registry import context_for, get_tenant
 from db.session import tenant_session
 
 
-def _counts() -> dict[str, tuple[int, int, int]]:
+def _counts() -> dict[str, tuple[int, int, int, int, int]]:
     out = {}
     for company in COMPANIES:
         ctx = context_for(get_tenant(company.slug), Actor("system", "test"), role="admin", permissions=ALL)
         with tenant_session(ctx) as s:
             invoices = int(s.scalar(select(func.count()).select_from(Invoice)) or 0)
+            paid = int(s.scalar(select(func.count()).select_from(Invoice).where(Invoice.status == "paid")) or 0)
+            payments = int(s.scalar(select(func.count()).select_from(InvoicePayment)) or 0)
+            tasks = int(s.scalar(select(func.count()).select_from(Task)) or 0)
+        assert payments == paid, company.slug  # every paid invoice has its payment (the cash-in figures)
         rules = precheck.get_rules(ctx)
-        out[company.slug] = (invoices, len(rules.rules) + len(rules.rates) + len(rules.clauses),
+        out[company.slug] = (invoices, payments, tasks, len(rules.rules) + len(rules.rates) + len(rules.clauses),
                              len(digest.history(ctx)))
     return out
 
@@ -34,8 +39,8 @@ def test_demo_is_complete_and_idempotent(tenants: dict[str, object]) -> None:
     first = seed_demo(today)
     assert len(first) == len(COMPANIES) and all("(new demo data)" in line for line in first)
     counts = _counts()
-    for slug, (invoices, rules, digests) in counts.items():
-        assert invoices > 20, slug
+    for slug, (invoices, payments, tasks, rules, digests) in counts.items():
+        assert invoices > 20 and payments > 5 and tasks == 7, slug
         assert rules == 5, slug
         assert digests == 1, slug
     again = seed_demo(today)
