@@ -10,7 +10,7 @@ from types import FrameType
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from scheduler import business_jobs, jobs, webhook_jobs
+from scheduler import business_jobs, digest_jobs, jobs, migration_jobs, rag_jobs, webhook_jobs
 
 log = logging.getLogger("scheduler")
 
@@ -25,6 +25,9 @@ def build() -> BlockingScheduler:
     scheduler.add_job(webhook_jobs.webhook_retention_job, "interval", hours=24, id="webhook-retention")
     scheduler.add_job(business_jobs.overdue_invoices_job, "interval", hours=1, id="overdue-invoices")
     scheduler.add_job(business_jobs.api_housekeeping_job, "interval", minutes=30, id="api-housekeeping")
+    scheduler.add_job(digest_jobs.digest_job, "interval", minutes=5, id="ceo-digest")
+    scheduler.add_job(migration_jobs.tenant_moves_job, "interval", seconds=15, id="tenant-moves")
+    scheduler.add_job(rag_jobs.rag_ingest_job, "interval", seconds=5, id="rag-ingest")
     return scheduler
 
 

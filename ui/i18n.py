@@ -339,9 +339,9 @@ def date_label(day: dt.date, lang: str = "id") -> str:
 
 
 def _merge_area_strings() -> None:
-    from ui.strings import ai, business, webhooks
+    from ui.strings import ai, business, digest, migration, precheck, rag, webhooks
 
-    for area in (ai, business, webhooks):
+    for area in (ai, business, webhooks, precheck, migration, digest, rag):
         STRINGS.update(area.STRINGS)
 
 

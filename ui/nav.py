@@ -25,10 +25,13 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/home.py", "nav.home", ":material/home:", None),
     PageSpec("pages/dashboard.py", "nav.dashboard", ":material/monitoring:", "dashboard.read"),
+    PageSpec("pages/digest.py", "nav.digest", ":material/summarize:", "dashboard.read"),
     PageSpec("pages/invoices.py", "nav.invoices", ":material/receipt_long:", "invoice.read"),
     PageSpec("pages/customers.py", "nav.customers", ":material/apartment:", "customer.read"),
     PageSpec("pages/spending.py", "nav.spending", ":material/payments:", "expense.read"),
     PageSpec("pages/projects.py", "nav.projects", ":material/view_kanban:", None),
+    PageSpec("pages/documents.py", "nav.documents", ":material/folder_open:", "document.read"),
+    PageSpec("pages/ask.py", "nav.ask", ":material/forum:", "document.read"),
     PageSpec("pages/employees.py", "nav.employees", ":material/badge:", "employee.read"),
     PageSpec("pages/roles.py", "nav.roles", ":material/admin_panel_settings:", "role.manage", "settings"),
     PageSpec("pages/members.py", "nav.members", ":material/group:", "member.read", "settings"),
@@ -36,6 +39,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/webhooks.py", "nav.webhooks", ":material/webhook:", "webhook.manage", "settings"),
     PageSpec("pages/audit.py", "nav.audit", ":material/history:", "audit.read", "settings"),
     PageSpec("pages/ai_ops.py", "nav.ai_ops", ":material/insights:", "ai.admin", "settings"),
+    PageSpec("pages/company_home.py", "nav.company_home", ":material/dns:", "tenant.move", "settings"),
+    PageSpec("pages/sop_rules.py", "nav.sop_rules", ":material/fact_check:", "settings.manage", "settings"),
 )
 
 
