@@ -44,12 +44,7 @@ class InvoiceIn(BaseModel):
     lines: list[LineInModel] = Field(min_length=1, max_length=200)
 
     def draft(self) -> service.DraftIn:
-        return service.DraftIn(
-            customer_id=self.customer_id, issue_date=self.issue_date, due_date=self.due_date,
-            payment_terms_days=self.payment_terms_days, currency=self.currency, discount_pct=self.discount_pct,
-            discount_amount=self.discount_amount, notes=self.notes,
-            lines=[LineIn(ln.description, ln.quantity, ln.unit_price, ln.discount_pct) for ln in self.lines],
-        )
+        return _draft(self, self.customer_id, self.issue_date, self.lines)
 
 
 class PaymentIn(BaseModel):
@@ -157,12 +152,17 @@ class PrecheckIn(BaseModel):
 
     def draft(self) -> service.DraftIn:
         assert self.customer_id is not None and self.issue_date is not None and self.lines is not None
-        return service.DraftIn(
-            customer_id=self.customer_id, issue_date=self.issue_date, due_date=self.due_date,
-            payment_terms_days=self.payment_terms_days, currency=self.currency, discount_pct=self.discount_pct,
-            discount_amount=self.discount_amount, notes=self.notes,
-            lines=[LineIn(ln.description, ln.quantity, ln.unit_price, ln.discount_pct) for ln in self.lines],
-        )
+        return _draft(self, self.customer_id, self.issue_date, self.lines)
+
+
+def _draft(m: InvoiceIn | PrecheckIn, customer_id: uuid.UUID, issue_date: dt.date,
+           lines: list[LineInModel]) -> service.DraftIn:
+    """The service's draft from a request body (a new invoice, or one to pre-check)."""
+    return service.DraftIn(
+        customer_id=customer_id, issue_date=issue_date, due_date=m.due_date, payment_terms_days=m.payment_terms_days,
+        currency=m.currency, discount_pct=m.discount_pct, discount_amount=m.discount_amount, notes=m.notes,
+        lines=[LineIn(ln.description, ln.quantity, ln.unit_price, ln.discount_pct) for ln in lines],
+    )
 
 
 class ViolationOut(BaseModel):
