@@ -161,6 +161,48 @@ def _project(ctx: TenantContext, today: dt.date) -> None:
                     due_date=today + dt.timedelta(days=due_in))
 
 
+DOCUMENTS = {
+    "kebijakan-perjalanan-dinas.md": """# Kebijakan Perjalanan Dinas
+
+Kebijakan ini berlaku untuk seluruh karyawan yang melakukan perjalanan dinas atas nama perusahaan.
+
+## Akomodasi
+Biaya hotel diganti paling tinggi Rp 1.500.000 per malam di Jakarta dan Rp 1.000.000 per malam di kota lain.
+
+## Transportasi
+Penerbangan domestik memakai kelas ekonomi dan dipesan melalui bagian umum paling lambat tujuh hari sebelumnya.
+
+## Klaim biaya
+Klaim biaya beserta kuitansi asli diajukan paling lambat 14 hari setelah perjalanan selesai.
+Klaim yang terlambat hanya dibayar dengan persetujuan tertulis direktur keuangan.
+""",
+    "leave-and-working-hours.md": """# Leave and Working Hours
+
+This policy applies to all permanent employees.
+
+## Working hours
+The office opens at 08:00 and closes at 17:00, Monday to Friday.
+
+## Annual leave
+Permanent employees are entitled to 12 working days of annual leave per year.
+Leave requests go to the direct manager at least seven days in advance.
+
+## Sick leave
+Sick leave of more than two days requires a doctor's note.
+""",
+}
+
+
+def _documents(ctx: TenantContext) -> None:
+    """Two policies to ask questions of; the scheduler reads and indexes them in the background."""
+    from core.ai.rag import service as documents
+
+    if documents.list_documents(ctx):
+        return
+    for filename, text in DOCUMENTS.items():
+        documents.upload(ctx, filename, text.encode(), title=text.splitlines()[0].lstrip("# "))
+
+
 def _sop_rules(ctx: TenantContext) -> None:
     """Advisory SOP rules for the pre-check (none blocking: the demo stays easy to try)."""
     from core.ai.precheck import service as precheck
@@ -195,6 +237,7 @@ def seed_demo(today: dt.date | None = None) -> list[str]:
                             permissions=ALL)
         _project(admin, today)
         _sop_rules(admin)
+        _documents(admin)
         _first_digest(admin)
         lines.append(
             f"{company.name:26} {company.tier:9} {company.region:6}  login {login_for(company)} / {DEMO_PASSWORD}"
