@@ -138,7 +138,9 @@ def _lines(s: Session, invoice_id: uuid.UUID) -> list[InvoiceLine]:
                           .order_by(InvoiceLine.position)))
 
 
-def _check_draft(data: DraftIn) -> dt.date:
+def draft_problems(data: DraftIn) -> tuple[dict[str, str], dt.date]:
+    """What is wrong with a draft's fields (by field), and its due date. A due date before
+    the issue date is left to the caller: an error when saving, a finding in a pre-check."""
     problems: dict[str, str] = {}
     if data.currency not in CURRENCIES:
         problems["currency"] = f"unsupported currency '{data.currency}'"
@@ -147,11 +149,16 @@ def _check_draft(data: DraftIn) -> dt.date:
     terms = data.payment_terms_days
     if terms is not None and not (0 <= terms <= 365):
         problems["payment_terms_days"] = "payment terms must be between 0 and 365 days"
-    due = data.due_date or data.issue_date + dt.timedelta(days=terms if terms is not None else 30)
-    if due < data.issue_date:
-        problems["due_date"] = "the due date cannot be before the issue date"
     if data.notes and len(data.notes) > 5000:
         problems["notes"] = "notes are limited to 5000 characters"
+    due = data.due_date or data.issue_date + dt.timedelta(days=terms if terms is not None else 30)
+    return problems, due
+
+
+def _check_draft(data: DraftIn) -> dt.date:
+    problems, due = draft_problems(data)
+    if due < data.issue_date:
+        problems["due_date"] = "the due date cannot be before the issue date"
     for i, line in enumerate(data.lines, start=1):
         if len(line.description) > 500:
             problems[f"lines.{i}.description"] = f"line {i}: the description is limited to 500 characters"

@@ -45,9 +45,9 @@ from core.ai.precheck.rules import REQUIRED_FIELDS, Facts, RuleSet, Violation, c
 from core.context import TenantContext
 from core.customers.models import Customer
 from core.errors import Conflict, NotFound, ValidationFailed
-from core.invoices.calc import CURRENCIES, compute
+from core.invoices.calc import compute
 from core.invoices.models import Invoice, InvoiceLine
-from core.invoices.service import MAX_LINES, DraftIn
+from core.invoices.service import DraftIn, draft_problems
 from core.invoices.tax import rate_on
 from core.rbac.guard import require, require_write
 from db.session import tenant_session
@@ -108,20 +108,11 @@ def _verdict(ctx: TenantContext, rules: RuleSet, facts: Facts, lang: str) -> Ver
 
 
 def _check_draft(draft: DraftIn) -> dt.date:
-    problems: dict[str, str] = {}
-    if draft.currency not in CURRENCIES:
-        problems["currency"] = f"unsupported currency '{draft.currency}'"
-    if len(draft.lines) > MAX_LINES:
-        problems["lines"] = f"at most {MAX_LINES} lines"
-    terms = draft.payment_terms_days
-    if terms is not None and not (0 <= terms <= 365):
-        problems["payment_terms_days"] = "payment terms must be between 0 and 365 days"
-    if draft.notes and len(draft.notes) > 5000:
-        problems["notes"] = "notes are limited to 5000 characters"
+    problems, due = draft_problems(draft)
     if problems:
         raise ValidationFailed("; ".join(problems.values()), details=problems)
     # A due date before the issue date is a finding of the due_after_issue rule, not an error here.
-    return draft.due_date or draft.issue_date + dt.timedelta(days=terms if terms is not None else 30)
+    return due
 
 
 def precheck(ctx: TenantContext, draft: DraftIn, *, tax_rate: Decimal | None = None,
