@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -158,3 +160,31 @@ class StandIn:
         self._stop.set()
         self._server.shutdown()
         self._server.server_close()
+
+
+STANDIN_SETTINGS = {"AI_PROVIDER": "gemini", "GOOGLE_API_KEY": "test-key", "AI_TIMEOUT_SECONDS": "2",
+                    "AI_BREAKER_FAILURES": "3", "AI_BREAKER_COOLDOWN_SECONDS": "300"}
+
+
+@contextlib.contextmanager
+def process_gateway_at(standin: StandIn) -> Iterator[StandIn]:
+    """The process-wide settings and gateway (what services, the API and pages use) point at
+    the stand-in; everything is put back afterwards."""
+    from core.ai.gateway import reset_default_gateway
+    from core.config import reset_settings_cache
+
+    wanted = {**STANDIN_SETTINGS, "GEMINI_BASE_URL": standin.url}
+    saved = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
+    reset_settings_cache()
+    reset_default_gateway()
+    try:
+        yield standin
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        reset_settings_cache()
+        reset_default_gateway()

@@ -6,7 +6,6 @@ The clock is moved, not slept on."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -17,45 +16,30 @@ from streamlit.testing.v1 import AppTest
 
 from api.main import app
 from core.ai import breaker
-from core.ai.gateway import reset_default_gateway
 from core.ai.models import AiUsage
 from core.ai.types import AIUnavailable
 from core.apikeys.scopes import SCOPES
 from core.apikeys.service import create_key
-from core.config import PROJECT_ROOT, reset_settings_cache
+from core.config import PROJECT_ROOT
 from core.context import TenantContext
 from core.customers import service as customers
 from core.identity.service import add_membership, create_user
 from core.tenancy.registry import get_tenant
 from db.session import control_session
 from tests.ai.conftest import Clock, GatewayFactory
-from tests.ai.standin import StandIn
+from tests.ai.standin import StandIn, process_gateway_at
 from ui.session import SignedIn
 
 pytestmark = pytest.mark.usefixtures("clean_ai")
 
 PROMPT = "Ringkas: Ibu Sari (NIK 3171015708450001, HP 0812-3456-7890) minta faktur INV/2026/11/0001 dikirim ulang."
-SETTINGS = {"AI_PROVIDER": "gemini", "GOOGLE_API_KEY": "test-key", "AI_TIMEOUT_SECONDS": "2",
-            "AI_BREAKER_FAILURES": "3", "AI_BREAKER_COOLDOWN_SECONDS": "300"}
 
 
 @pytest.fixture
 def configured(standin: StandIn) -> Iterator[None]:
     """The process-wide settings (used by the API and the pages) point at the stand-in."""
-    saved = {k: os.environ.get(k) for k in [*SETTINGS, "GEMINI_BASE_URL"]}
-    os.environ.update({**SETTINGS, "GEMINI_BASE_URL": standin.url})
-    reset_settings_cache()
-    reset_default_gateway()
-    try:
+    with process_gateway_at(standin):
         yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        reset_settings_cache()
-        reset_default_gateway()
 
 
 def _h(secret: str) -> dict[str, str]:

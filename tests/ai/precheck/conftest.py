@@ -4,7 +4,6 @@ tenants around every test (a blocking rule left behind would refuse other tests'
 from __future__ import annotations
 
 import datetime as dt
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -12,15 +11,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import delete
 
-from core.ai.gateway import reset_default_gateway
 from core.ai.precheck.models import PrecheckClause, PrecheckPpnRate, PrecheckRule
-from core.config import reset_settings_cache
 from core.context import TenantContext
 from core.customers.service import CustomerIn, create_customer
 from core.invoices.calc import LineIn
 from core.invoices.service import DraftIn
 from db.session import tenant_session
-from tests.ai.standin import StandIn
+from tests.ai.standin import StandIn, process_gateway_at
 
 SLUGS = ("a-shared", "b-shared", "a-schema", "b-schema", "a-dedicated", "b-dedicated")
 
@@ -52,24 +49,10 @@ def customer(ctx: TenantContext, name: str, **kw: object) -> uuid.UUID:
     return create_customer(ctx, CustomerIn(name, **kw)).id  # type: ignore[arg-type]
 
 
-SETTINGS = {"AI_PROVIDER": "gemini", "GOOGLE_API_KEY": "test-key", "AI_TIMEOUT_SECONDS": "2",
-            "AI_BREAKER_FAILURES": "3", "AI_BREAKER_COOLDOWN_SECONDS": "300"}
 
 
 @pytest.fixture
 def model_on(standin: StandIn, clean_ai: None) -> Iterator[StandIn]:
     """The process-wide gateway (what the service, the API and the pages use) points at the stand-in."""
-    saved = {k: os.environ.get(k) for k in [*SETTINGS, "GEMINI_BASE_URL"]}
-    os.environ.update({**SETTINGS, "GEMINI_BASE_URL": standin.url})
-    reset_settings_cache()
-    reset_default_gateway()
-    try:
-        yield standin
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        reset_settings_cache()
-        reset_default_gateway()
+    with process_gateway_at(standin) as at:
+        yield at
