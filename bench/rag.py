@@ -255,11 +255,10 @@ def explain_hybrid(ctx: object, question: str, query) -> None:  # type: ignore[n
     from sqlalchemy import text
 
     from core.ai.rag.answer import keywords
-    from core.ai.rag.repository import Reader, hybrid_params, hybrid_sql, tune_vector_search
+    from core.ai.rag.repository import Reader, hybrid_params, hybrid_sql
     from db.session import tenant_session
 
     with tenant_session(ctx) as s:  # type: ignore[arg-type]
-        tune_vector_search(s)
         s.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))
         params = hybrid_params(s, Reader.of(ctx), keywords(question), query.tolist(), limit=6, depth=30)  # type: ignore[arg-type]
         plan = s.execute(text("EXPLAIN (ANALYZE, COSTS OFF) " + hybrid_sql(True)), params).scalars().all()
@@ -270,16 +269,12 @@ def explain(ctx: object, query) -> None:  # type: ignore[no-untyped-def]
     """The plan of one HNSW search (stderr): the index must be used, with the access rules."""
     from sqlalchemy import text
 
-    from core.ai.rag.repository import _ALLOWED_CTE, _CHUNK_ALLOWED, Reader, _vector_literal, tune_vector_search
+    from core.ai.rag.repository import VECTOR_SEARCH_SQL, Reader, _vector_literal
     from db.session import tenant_session
 
     with tenant_session(ctx) as s:  # type: ignore[arg-type]
-        tune_vector_search(s)
-        plan = s.execute(text(f"""EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF)
-            WITH {_ALLOWED_CTE}
-            SELECT c.id FROM document_chunks c WHERE {_CHUNK_ALLOWED}
-            ORDER BY c.embedding <=> CAST(:qv AS vector) LIMIT 10"""),
-            {"qv": _vector_literal(query.tolist()), **Reader.of(ctx).params()}).scalars().all()  # type: ignore[arg-type]
+        plan = s.execute(text("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + VECTOR_SEARCH_SQL),
+                         {"qv": _vector_literal(query.tolist()), "k": 10, **Reader.of(ctx).params()}).scalars().all()  # type: ignore[arg-type]
     print("  plan:\n    " + "\n    ".join(plan), file=sys.stderr)
 
 

@@ -12,7 +12,7 @@ from psycopg import sql
 from sqlalchemy import text
 
 from db.embedded import EmbeddedServer
-from db.engines import one_off_engine
+from db.engines import dispose_database, one_off_engine
 from db.migrate import apply_grants, upgrade
 from db.session import EXTENSIONS_SCHEMA
 from db.topology import CONTROL_DB, SHARED_DB, Topology, normalise
@@ -94,6 +94,8 @@ def prepare_database(db_admin_url: str, app_user: str) -> None:
 def drop_database(server_admin_url: str, database: str) -> None:
     with psycopg.connect(libpq_url(server_url(server_admin_url)), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
+    # FORCE ended every session on it: this process's pooled ones are gone, not merely idle.
+    dispose_database(server_admin_url, database)
 
 
 def _with_db(url: str, database: str) -> str:

@@ -76,9 +76,9 @@ class DocumentChunk(TenantScoped, TenantBase):
         UniqueConstraint("document_id", "ordinal"),
         ForeignKeyConstraint(["tenant_id", "document_id"], ["documents.tenant_id", "documents.id"],
                              ondelete="CASCADE", name="fk_document_chunks_document"),
-        Index("ix_document_chunks_embedding", "embedding", postgresql_using="hnsw",
-              postgresql_with={"m": 16, "ef_construction": 64},
-              postgresql_ops={"embedding": "vector_cosine_ops"}),
+        # Half precision (migration t0009); queries order by the same expression.
+        Index("ix_document_chunks_embedding", text(f"(embedding::halfvec({EMBED_DIM})) halfvec_cosine_ops"),
+              postgresql_using="hnsw", postgresql_with={"m": 16, "ef_construction": 64}),
         Index("ix_document_chunks_tsv_id", "tsv_id", postgresql_using="gin"),
         Index("ix_document_chunks_tsv_en", "tsv_en", postgresql_using="gin"),
     )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,11 +14,12 @@ from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from core.ai.rag.chunking import Chunk
-from core.ai.rag.models import Document, DocumentChunk, DocumentQuestion
+from core.ai.rag.models import EMBED_DIM, Document, DocumentChunk, DocumentQuestion
 from core.context import TenantContext
+from db.engines import HNSW_EF_SEARCH
 
 STALE_AFTER = dt.timedelta(minutes=5)  # a processing document whose worker stopped is claimed again
-EF_SEARCH = 100
+EF_SEARCH = HNSW_EF_SEARCH  # every connection's default (db.engines)
 RRF_K = 60
 
 
@@ -142,7 +144,8 @@ def _vector_literal(vector: Sequence[float]) -> str:
 
 
 def tune_vector_search(s: Session, ef_search: int = EF_SEARCH) -> None:
-    """HNSW settings for this transaction: iterative scans keep filtered queries (a tenant,
+    """HNSW settings for this transaction. Connections start with them (db.engines), so
+    this is for another `ef_search` only: iterative scans keep filtered queries (a tenant,
     the documents one may read) at full recall."""
     s.execute(text("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
                    " set_config('hnsw.ef_search', :ef, true)"), {"ef": str(ef_search)})
@@ -158,6 +161,10 @@ _ALLOWED_CTE = f"""allowed AS MATERIALIZED (
 _CHUNK_ALLOWED = ("((SELECT every FROM allowed) OR c.document_id = ANY (CAST((SELECT ids FROM allowed) AS uuid[])))")
 
 
+# The HNSW index's expression (half precision, migration t0009): the planner uses the index
+# only for an ORDER BY of exactly this. The distance reported is the full-precision one.
+_NEAREST_FIRST = f"c.embedding::halfvec({EMBED_DIM}) <=> CAST(:qv AS halfvec({EMBED_DIM}))"
+
 FTS_CANDIDATES = 500  # full-text matches ranked at most per leg (common words match half a corpus)
 
 
@@ -170,12 +177,11 @@ def hybrid_search(s: Session, reader: Reader, question: str, vector: Sequence[fl
     The full-text leg ranks chunks with every word of the question first, then chunks with
     any of them; each set is read through the GIN indexes and at most FTS_CANDIDATES of it
     are ranked, so a question of common words stays fast on a large corpus."""
-    tune_vector_search(s)
     # The planner misjudges how many chunks match every word of a question (a handful, or
     # half the corpus) and would rather scan the table than the GIN indexes.
     s.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))
     params = hybrid_params(s, reader, question, vector, limit=limit, depth=depth)
-    rows = s.execute(text(hybrid_sql(vector is not None)), params).all()
+    rows = s.execute(_hybrid_clause(vector is not None), params).all()
     s.execute(text("SELECT set_config('enable_seqscan', 'on', true)"))
     return [Hit(r[0], r[1], r[2], r[3], r[4], r[5], r[6], None if r[7] is None else float(r[7]),
                 None if r[8] is None else float(r[8]), float(r[9]), tuple(r[10] or ()), tuple(r[11] or ()))
@@ -212,13 +218,19 @@ def _fts_leg(name: str, qi: str, qe: str) -> str:
     ),"""
 
 
+@functools.cache
+def _hybrid_clause(with_vector: bool) -> Any:
+    return text(hybrid_sql(with_vector))
+
+
+@functools.cache
 def hybrid_sql(with_vector: bool) -> str:
     vec_leg = f"""
     vec AS MATERIALIZED (
         SELECT c.id, c.embedding <=> CAST(:qv AS vector) AS dist
         FROM document_chunks c
         WHERE {_CHUNK_ALLOWED}
-        ORDER BY c.embedding <=> CAST(:qv AS vector)
+        ORDER BY {_NEAREST_FIRST}
         LIMIT :depth
     ),
     vec_r AS (SELECT id, dist, row_number() OVER (ORDER BY dist, id) AS r FROM vec),""" if with_vector else """
@@ -257,21 +269,26 @@ def question_lexemes(s: Session, question: str) -> tuple[tuple[str, ...], tuple[
     return tuple(row[0] or ()), tuple(row[1] or ())
 
 
+VECTOR_SEARCH_SQL = f"""
+    WITH {_ALLOWED_CTE}
+    SELECT c.id, c.embedding <=> CAST(:qv AS vector) AS dist
+    FROM document_chunks c
+    WHERE {_CHUNK_ALLOWED}
+    ORDER BY {_NEAREST_FIRST}
+    LIMIT :k"""
+_VECTOR_SEARCH = text(VECTOR_SEARCH_SQL)
+
+
 def vector_search(s: Session, reader: Reader, vector: Sequence[float], k: int = 10, *,
                   exact: bool = False, ef_search: int = EF_SEARCH) -> list[tuple[uuid.UUID, float]]:
     """The vector leg alone, with the same access rules: the k nearest chunks and their
     cosine distance. `exact` turns index scans off (a full scan: the reference the
     benchmark compares the HNSW index with)."""
-    tune_vector_search(s, ef_search)
+    if ef_search != EF_SEARCH:
+        tune_vector_search(s, ef_search)
     if exact:
         s.execute(text("SELECT set_config('enable_indexscan', 'off', true)"))
-    rows = s.execute(text(f"""
-        WITH {_ALLOWED_CTE}
-        SELECT c.id, c.embedding <=> CAST(:qv AS vector) AS dist
-        FROM document_chunks c
-        WHERE {_CHUNK_ALLOWED}
-        ORDER BY c.embedding <=> CAST(:qv AS vector)
-        LIMIT :k"""), {"qv": _vector_literal(vector), "k": k, **reader.params()}).all()
+    rows = s.execute(_VECTOR_SEARCH, {"qv": _vector_literal(vector), "k": k, **reader.params()}).all()
     if exact:
         s.execute(text("SELECT set_config('enable_indexscan', 'on', true)"))
     return [(r[0], float(r[1])) for r in rows]
