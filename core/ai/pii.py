@@ -88,13 +88,25 @@ def provinces() -> frozenset[str]:
 # --- validators ---------------------------------------------------------------------------
 
 _DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+# Every valid DDMM of a NIK (women's days + 40), so that a date needs one set look-up.
+_BIRTH_DAYS = frozenset(
+    f"{day + offset:02d}{month:02d}"
+    for month in range(1, 13)
+    for day in range(1, _DAYS[month] + 1)
+    for offset in (0, 40)
+)
+_LEAP_DAYS = ("2902", "6902")
 
-
-_DOUBLED = {str(d): (2 * d if d < 5 else 2 * d - 9) for d in range(10)}
+# Luhn on bytes, in C: an ASCII digit's value is its code - 48, and translate maps each digit
+# of the doubled positions to the digit sum of its double (7 -> 14 -> 5) as an ASCII digit.
+_LUHN_DOUBLED = bytes.maketrans(b"0123456789", b"0246813579")
 
 
 def luhn_ok(digits: str) -> bool:
-    total = sum(map(int, digits[-1::-2])) + sum(map(_DOUBLED.__getitem__, digits[-2::-2]))
+    data = digits.encode("ascii")
+    if data and not data.isdigit():
+        raise ValueError("luhn_ok takes a string of digits")
+    total = sum(data[-1::-2]) + sum(data[-2::-2].translate(_LUHN_DOUBLED)) - 48 * len(data)
     return total % 10 == 0
 
 
@@ -104,12 +116,10 @@ def nik_ok(digits: str) -> bool:
         return False
     if digits[:4] not in regions() or digits[4:6] == "00" or digits[12:] == "0000":
         return False
-    day, month, year = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
-    if day > 40:
-        day -= 40
-    if not (1 <= month <= 12 and 1 <= day <= _DAYS[month]):
+    day_month = digits[6:10]
+    if day_month not in _BIRTH_DAYS:
         return False
-    return not (month == 2 and day == 29 and year % 4)
+    return day_month not in _LEAP_DAYS or int(digits[10:12]) % 4 == 0
 
 
 def npwp15_ok(digits: str) -> bool:
@@ -126,19 +136,19 @@ def card_ok(digits: str) -> bool:
     n = len(digits)
     if not 13 <= n <= 19:
         return False
-    first = digits[0]
-    two = int(digits[:2])
-    if first == "4":
+    four = int(digits[:4])
+    two, three = four // 100, four // 10
+    if digits[0] == "4":
         issuer = n in (13, 16, 19)  # Visa
-    elif 51 <= two <= 55 or 2221 <= int(digits[:4]) <= 2720:
+    elif 51 <= two <= 55 or 2221 <= four <= 2720:
         issuer = n == 16  # Mastercard
     elif two in (34, 37):
         issuer = n == 15  # American Express
-    elif 3528 <= int(digits[:4]) <= 3589:
+    elif 3528 <= four <= 3589:
         issuer = 16 <= n <= 19  # JCB
-    elif two in (36, 38, 39) or 300 <= int(digits[:3]) <= 305:
+    elif two in (36, 38, 39) or 300 <= three <= 305:
         issuer = 14 <= n <= 19  # Diners Club
-    elif digits.startswith(("6011", "65", "62")) or 644 <= int(digits[:3]) <= 649:
+    elif digits.startswith(("6011", "65", "62")) or 644 <= three <= 649:
         issuer = 16 <= n <= 19  # Discover, UnionPay
     else:
         issuer = False
@@ -173,29 +183,36 @@ def phone_ok(raw: str, digits: str) -> bool:
 
 # --- candidates and context words -----------------------------------------------------------
 #
-# One scan finds every candidate: an email's "@domain" (its local part is taken by walking
-# left from the "@"), or a run of digits with single separators (space, dot, dash,
-# parentheses) holding at least eight digits. Candidates glued to a word, a path or
-# another number (INV/2026/11/0001, SKU-88123456, Rp1.234.567) are dropped, and so are
-# rupiah amounts and dates; the rest are classified by structure and checksums, with the
-# nearest context word before them (within HINT_WINDOW characters) as a hint.
+# The candidates are an email's "@domain" (its local part is taken by walking left from
+# the "@"), and runs of digits with single separators (space, dot, dash, parentheses)
+# holding at least eight digits; both are taken in the order they start, as one scan
+# would find them. Candidates glued to a word, a path or another number (INV/2026/11/0001,
+# SKU-88123456, Rp1.234.567) are dropped, and so are rupiah amounts and dates; the rest are
+# classified by structure and checksums, with the nearest context word before them (within
+# HINT_WINDOW characters) as a hint.
 
 # ASCII classes on purpose: [0-9] is much faster for the regex engine than \\d (a Unicode
 # category test), and the numbers that matter here are written in ASCII digits.
 _EMAIL_DOMAIN = r"@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}(?![A-Za-z0-9_\-])"
 _NUMBER = (
     r"[0-9+(]"
-    r"(?<![A-Za-z0-9_@#/\\.,:+\-][0-9+(])"  # not glued to a word, a path, a "#" or another number
-    r"(?=(?:[ ().\-]{0,2}[0-9]){7})"  # at least eight digits
+    r"(?<![A-Za-z0-9_@#/\\.,:+\-].)"  # not glued to a word, a path, a "#" or another number
+    # The cheap rejections first: most digits fail one of these before the eight-digit count.
+    r"(?=[0-9 ().\-]{7})"  # the next seven characters could be part of a number
     r"(?!(?<=[1-9])[0-9]{0,2}(?:\.[0-9]{3}){2,}(?![0-9]|[.\-][0-9]))"  # not a rupiah amount: 1.234.567
     r"(?![0-9]{3}[-.][0-9][0-9]?[-.][0-9][0-9]?(?![0-9]))"  # not a date: 2026-11-21
     r"(?![0-9]?[-.][0-9][0-9]?[-.][0-9]{4}(?![0-9]))"  # nor 21-11-2026
-    r"(?:[0-9().\-]| (?=[0-9(]))*[0-9]\)?"
+    # At least eight digits, written out: a counted group ((?:...){7}) is much slower here.
+    + r"(?=" + r"[ ().\-]{0,2}+[0-9]" * 7 + r")"
+    + r"[0-9().\-]*(?: (?=[0-9(])[0-9().\-]*)*[0-9]\)?"  # single spaces only, each before a digit or "("
     r"(?![A-Za-z0-9_@]|[.,/:\-][0-9])"
 )
-_SCAN = re.compile(f"{_EMAIL_DOMAIN}|{_NUMBER}")
-_LOCAL_PART = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
-_SEPARATORS = str.maketrans("", "", " .-()+")
+# Numbers and emails are looked for apart: an alternation costs a branch at every digit,
+# and an email needs an "@", which str.find finds much faster than a regex scan.
+_EMAILS = re.compile(_EMAIL_DOMAIN)
+_NUMBERS = re.compile(_NUMBER)
+_LOCAL_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-"
+_LOCAL_CHUNK = 64  # the longest local part the standard allows; longer runs take more chunks
 _AMOUNT = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
 _DATE = re.compile(r"\d{4}[-.]\d{1,2}[-.]\d{1,2}|\d{1,2}[-.]\d{1,2}[-.]\d{2,4}")
 _NPWP_FORMAT = re.compile(r"[0-9]{2}\.[0-9]{3}\.[0-9]{3}\.[0-9][-.][0-9]{3}\.[0-9]{3}")
@@ -219,24 +236,48 @@ HINT_WINDOW = 48
 _HINT_STRIP = ".,:;()[]#*\"'!?=|"
 
 
+def _token_kind(token: str) -> str | None:
+    """The kind a lower-case token names: as it is, without punctuation around it, or by one of its parts."""
+    kind = _HINT_WORDS.get(token)
+    if kind is not None or token.isalpha():
+        return kind
+    stripped = token.strip(_HINT_STRIP)
+    kind = _HINT_WORDS.get(stripped)
+    if kind is not None:
+        return kind
+    # "hp/wa", "no.rek", "rekening/account". A "." in the stripped-off punctuation ("no.")
+    # only splits off parts that strip to nothing, so it needs no look.
+    if "/" in stripped or "." in stripped:
+        for part in reversed(token.replace("/", ".").split(".")):
+            kind = _HINT_WORDS.get(part.strip(_HINT_STRIP))
+            if kind is not None:
+                return kind
+    return None
+
+
+# The context words as they are usually written ("NPWP:", "(BCA)", "rek."), so that most
+# tokens are settled by one dictionary look-up; derived with _token_kind, hence consistent.
+_HINT_FORMS: dict[str, str] = {
+    form: kind
+    for word in _HINT_WORDS
+    for form in (word, f"{word}:", f"{word}.", f"{word},", f"{word};", f"({word})", f"({word}", f"{word})",
+                 f"{word}.:", f"{word}):", f"{word}),", f"{word}).")
+    if (kind := _token_kind(form)) is not None
+}
+
+
 def _hint(text: str, start: int) -> str | None:
     """The kind named by the context word nearest before `start`, if any."""
     window = text[start - HINT_WINDOW if start > HINT_WINDOW else 0:start].lower()
-    get = _HINT_WORDS.get
+    get = _HINT_FORMS.get
     for token in reversed(window.split()):
         kind = get(token)
         if kind is not None:
             return kind
-        if token.isalpha():
-            continue
-        kind = get(token.strip(_HINT_STRIP))
-        if kind is not None:
-            return kind
-        if "/" in token or "." in token:  # "hp/wa", "no.rek", "rekening/account"
-            for part in reversed(token.replace("/", ".").split(".")):
-                kind = get(part.strip(_HINT_STRIP))
-                if kind is not None:
-                    return kind
+        if not token.isalpha():
+            kind = _token_kind(token)
+            if kind is not None:
+                return kind
     return None
 
 
@@ -278,6 +319,15 @@ def _classify(raw: str, digits: str, hint: str | None) -> str | None:
     return None
 
 
+def _digits(raw: str) -> str:
+    """The digits of a candidate, which holds only digits, spaces, "+", ".", "-" and parentheses."""
+    return raw.replace(" ", "").replace("-", "").replace(".", "").replace("(", "").replace(")", "").replace("+", "")
+
+
+# NamedTuple's own __new__ is a Python function; tuple.__new__ builds the same Entity faster.
+_new_tuple = tuple.__new__
+
+
 def _side_by_side(text: str, raw: str, start: int, found: list[Entity]) -> None:
     """Several numbers in one run ("3171011708450001 081234567890"): try runs of its groups."""
     groups = [(m.start(), m.group()) for m in re.finditer(r"\S+", raw)]
@@ -289,7 +339,7 @@ def _side_by_side(text: str, raw: str, start: int, found: list[Entity]) -> None:
             first, last = groups[i][0], groups[j][0] + len(groups[j][1])
             part = raw[first:last].strip("()")
             offset = first + raw[first:last].index(part)
-            part_digits = part.translate(_SEPARATORS)
+            part_digits = _digits(part)
             if len(part_digits) < 8 or _AMOUNT.fullmatch(part) or _DATE.fullmatch(part):
                 continue
             kind = _classify(part, part_digits, _hint(text, start + offset))
@@ -298,6 +348,65 @@ def _side_by_side(text: str, raw: str, start: int, found: list[Entity]) -> None:
                 i = j
                 break
         i += 1
+
+
+def _email_domains(text: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of the "@domain" parts of emails, last first.
+
+    Looked for only where an "@" is: a domain holds no "@", so the matches cannot overlap.
+    """
+    spans: list[tuple[int, int]] = []
+    at = text.rfind("@")
+    while at >= 0:
+        m = _EMAILS.match(text, at)
+        if m is not None:
+            spans.append((at, m.end()))
+        at = text.rfind("@", 0, at)
+    return spans
+
+
+def _local_part_start(text: str, at: int) -> int:
+    """Where the local part of the email whose "@" is at `at` starts (`at` if it has none)."""
+    end = at
+    while end:  # rstrip finds the run of local-part characters in C, a chunk at a time
+        begin = max(0, end - _LOCAL_CHUNK)
+        kept = len(text[begin:end].rstrip(_LOCAL_CHARS))
+        if kept:
+            return begin + kept
+        end = begin
+    return 0
+
+
+def _add_emails(text: str, found: list[Entity], pending: list[tuple[int, int]], before: int) -> int:
+    """Add the pending emails whose "@" comes before `before`; returns the next one's "@" position.
+
+    `pending` holds the (start, end) spans of "@domain" matches, last first. Numbers found in
+    an email's local part are the email's.
+    """
+    while pending and pending[-1][0] < before:
+        at, end = pending.pop()
+        first = _local_part_start(text, at)
+        if first < at:
+            while found and found[-1].end > first:
+                found.pop()
+            found.append(_new_tuple(Entity, (EMAIL, first, end, text[first:end])))
+    return pending[-1][0] if pending else _NEVER
+
+
+_NEVER = 1 << 62  # beyond any text's length
+
+
+def _add_names(text: str, found: list[Entity], ner: NameDetector) -> list[Entity]:
+    """Add the NER hook's person names; where spans overlap, the earlier (then longer) one wins."""
+    for start, end in ner(text):
+        if 0 <= start < end <= len(text):
+            found.append(Entity(PERSON, start, end, text[start:end]))
+    found.sort(key=lambda e: (e.start, -(e.end - e.start)))
+    kept: list[Entity] = []
+    for entity in found:
+        if not kept or entity.start >= kept[-1].end:
+            kept.append(entity)
+    return kept
 
 
 class Masker:
@@ -309,37 +418,30 @@ class Masker:
     def detect(self, text: str) -> list[Entity]:
         found: list[Entity] = []
         append = found.append
-        for m in _SCAN.finditer(text):
+        # Emails and numbers in the order they start, as one scan would find them.
+        pending = _email_domains(text) if "@" in text else []
+        next_at = pending[-1][0] if pending else _NEVER
+        for m in _NUMBERS.finditer(text):
             raw, start = m.group(), m.start()
-            lead = raw[0]
-            if lead == "@":
-                first = start
-                while first and text[first - 1] in _LOCAL_PART:
-                    first -= 1
-                if first < start:
-                    while found and found[-1].end > first:  # digits of the local part are the email's
-                        found.pop()
-                    append(Entity(EMAIL, first, m.end(), text[first:m.end()]))
-                continue
-            if lead == "(" and not _AREA_CODE.match(raw):  # a parenthesis belongs only around an area code
-                raw, start = raw[1:], start + 1
-            if raw[-1] == ")" and raw.count("(") < raw.count(")"):
-                raw = raw[:-1]
-            kind = _classify(raw, raw.translate(_SEPARATORS), _hint(text, start))
+            if start > next_at:
+                next_at = _add_emails(text, found, pending, start)
+            if raw.isdigit():
+                digits = raw
+            else:
+                if raw[0] == "(" and not _AREA_CODE.match(raw):  # a parenthesis belongs only around an area code
+                    raw, start = raw[1:], start + 1
+                if raw[-1] == ")" and raw.count("(") < raw.count(")"):
+                    raw = raw[:-1]
+                digits = _digits(raw)
+            kind = _classify(raw, digits, _hint(text, start))
             if kind is not None:
-                append(Entity(kind, start, start + len(raw), raw))
+                append(_new_tuple(Entity, (kind, start, start + len(raw), raw)))
             elif " " in raw:
                 _side_by_side(text, raw, start, found)
+        if pending:
+            _add_emails(text, found, pending, _NEVER)
         if self.ner is not None:
-            for start, end in self.ner(text):
-                if 0 <= start < end <= len(text):
-                    found.append(Entity(PERSON, start, end, text[start:end]))
-            found.sort(key=lambda e: (e.start, -(e.end - e.start)))
-            kept: list[Entity] = []
-            for entity in found:
-                if not kept or entity.start >= kept[-1].end:
-                    kept.append(entity)
-            found = kept
+            found = _add_names(text, found, self.ner)
         return found
 
     def mask(self, text: str, vault: Vault) -> str:

@@ -16,6 +16,7 @@ from core.ai.pii import (
     Masker,
     MaskingError,
     Vault,
+    card_ok,
     luhn_ok,
     mask,
     nik_ok,
@@ -221,3 +222,98 @@ def test_masking_fails_closed() -> None:
 
     with pytest.raises(MaskingError):
         Masker(ner=broken).mask("HP 081234567890", Vault())
+
+
+# --- the scan's fast paths keep the same results ------------------------------------------------
+
+
+def test_emails_and_numbers_come_out_in_text_order() -> None:
+    text = "Kirim ke budi@x.co.id dan HP 081234567890, atau sari@y.com"
+    assert kinds(text) == [(EMAIL, "budi@x.co.id"), (PHONE, "081234567890"), (EMAIL, "sari@y.com")]
+
+
+def test_digits_in_an_email_local_part_belong_to_the_email() -> None:
+    assert kinds("HP 081234567890.x@gmail.com") == [(EMAIL, "081234567890.x@gmail.com")]
+
+
+def test_a_long_local_part_is_taken_whole() -> None:
+    local = "a" * 150  # longer than one look-back chunk
+    assert kinds(f"dari {local}@gmail.com.") == [(EMAIL, f"{local}@gmail.com")]
+    assert kinds(f"{local}@gmail.com") == [(EMAIL, f"{local}@gmail.com")]
+
+
+@pytest.mark.parametrize("text", ["user @gmail.com", "@@x.com a@", "harga @ Rp 5.000", "a@b"])
+def test_an_at_sign_without_an_email(text: str) -> None:
+    assert kinds(text) == []
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("NO.REK 1234567890", ACCOUNT),
+    ("rekening/account 1234567890", ACCOUNT),
+    ("(BCA), 1234567890", ACCOUNT),
+    ("kerja.bank 1234567890", ACCOUNT),
+    ("Telp/WA: 081234567890", PHONE),
+    ("NPWP.: 3171011708450001", NPWP),
+])
+def test_context_words_with_punctuation(text: str, kind: str) -> None:
+    assert [k for k, _ in kinds(text)] == [kind]
+
+
+def test_context_words_count_only_near_the_number() -> None:
+    assert kinds("rekening BCA " + "lorem ipsum " * 5 + "1234567890") == []
+    # the window starts inside "rekening": its tail "ng" names nothing
+    assert kinds("rekening " + "x" * 44 + " 1234567890") == []
+    assert kinds("rekening " + "x" * 37 + " 1234567890") == [(ACCOUNT, "1234567890")]
+    # a word glued to a context word is not one
+    assert kinds("xbca 1234567890") == []
+
+
+def test_the_nearest_context_word_wins() -> None:
+    assert kinds("NPWP kami, telp 081234567890") == [(PHONE, "081234567890")]
+    assert kinds("telp kami, NPWP 3171011708450001") == [(NPWP, "3171011708450001")]
+
+
+def test_usual_spellings_of_context_words_agree_with_the_token_rules() -> None:
+    from core.ai.pii import _HINT_FORMS, _token_kind
+
+    assert _HINT_FORMS  # every form is derived from the token rules, so they cannot disagree
+    for form, kind in _HINT_FORMS.items():
+        assert _token_kind(form) == kind, form
+
+
+def _reference_nik_date_ok(digits: str) -> bool:
+    days = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+    day, month, year = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
+    if day > 40:
+        day -= 40
+    if not (1 <= month <= 12 and 1 <= day <= days[month]):
+        return False
+    return not (month == 2 and day == 29 and year % 4)
+
+
+def test_nik_birth_dates_against_the_calendar() -> None:
+    for day in range(100):
+        for month in range(14):
+            for year in (0, 1, 4, 45, 99):
+                nik = f"317101{day:02d}{month:02d}{year:02d}0001"
+                assert nik_ok(nik) == _reference_nik_date_ok(nik), nik
+
+
+def test_luhn() -> None:
+    assert luhn_ok("79927398713") and luhn_ok("4111111111111111") and luhn_ok("0")
+    assert not luhn_ok("79927398710") and not luhn_ok("4111111111111112")
+    with pytest.raises(ValueError):
+        luhn_ok("4111-1111")
+
+
+@pytest.mark.parametrize(("card", "ok"), [
+    ("2221000000000009", True),  # Mastercard 2-series
+    ("2720990000000007", True),
+    ("30569309025904", True),  # Diners Club
+    ("6445644564456445", True),  # Discover 644-649
+    ("5105105105105100", True),
+    ("1234567812345670", False),  # valid Luhn, no issuer
+    ("411111111111111", False),  # Visa has no 15-digit numbers
+])
+def test_card_issuers(card: str, ok: bool) -> None:
+    assert card_ok(card) is ok
