@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 
-from core.apikeys.service import InvalidApiKey, authenticate
+from core.apikeys.service import InvalidApiKey, authenticate, authenticate_cached
 from core.context import TenantContext
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -33,7 +33,10 @@ async def api_context(
     if not secret:
         raise InvalidApiKey("an API key is required: 'Authorization: Bearer bos_live_...'")
     rid = request_id(request)
-    return await run_in_threadpool(authenticate, secret, request_id=rid)
+    # A key seen in the last seconds is admitted here, on the event loop (no I/O); otherwise
+    # it is read from the control plane in a worker thread.
+    ctx = authenticate_cached(secret, request_id=rid)
+    return ctx if ctx is not None else await run_in_threadpool(authenticate, secret, request_id=rid)
 
 
 Context = Annotated[TenantContext, Depends(api_context)]

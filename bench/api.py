@@ -110,8 +110,7 @@ def main() -> int:
         from core.apikeys.scopes import SCOPES
         from core.apikeys.service import create_key
         from core.context import Actor
-        from core.invoices.models import Invoice
-        from core.invoices.service import Filters, list_query
+        from core.invoices.service import Filters, list_statement
         from core.rbac.permissions import SYSTEM_ROLES
         from core.tenancy.provisioning import NewTenant, create_tenant
         from core.tenancy.registry import context_for
@@ -135,9 +134,9 @@ def main() -> int:
             s.execute(update(ApiKey).values(rate_limit_per_minute=10_000_000))
 
         # The endpoint's exact statement, compiled for psycopg.
-        stmt = list_query(Filters()).order_by(Invoice.created_at.desc(), Invoice.id.desc()).limit(51)
+        stmt, values = list_statement(Filters(), limit=51)
         compiled = stmt.compile(dialect=postgresql.dialect(paramstyle="pyformat"))
-        sql, params = str(compiled), compiled.params
+        sql, params = str(compiled), compiled.construct_params(values)
 
         def raw_loop(url: str, seconds: float = 5.0, rls_setting: bool = True) -> float:
             with psycopg.connect(libpq_url(url)) as conn:

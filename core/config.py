@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     pool_size: int = Field(default=5, alias="BOS_POOL_SIZE")
     pool_max_overflow: int = Field(default=5, alias="BOS_POOL_MAX_OVERFLOW")
     max_engines: int = Field(default=64, alias="BOS_MAX_ENGINES")
+    # How long an API process trusts what it read about a key and its tenant (core.apikeys.authcache).
+    api_key_cache_seconds: float = Field(default=2.0, ge=0, le=60, alias="BOS_API_KEY_CACHE_SECONDS")
 
     api_host: str = Field(default="127.0.0.1", alias="BOS_API_HOST")
     api_port: int = Field(default=8000, alias="BOS_API_PORT")

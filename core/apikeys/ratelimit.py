@@ -6,13 +6,19 @@ request, so concurrent requests of one key never queue on that row's lock). A re
 is refused when the window's total, as last read from the database, plus what this
 process counted since, reaches the key's limit: across replicas the limit holds to
 within about a second's worth of requests.
+
+The UPSERT runs on a background thread, so `hit` never waits for the database (the API
+calls it on its event loop); what it sends counts as shared at once, so this process's
+own total never dips while the write is on its way.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -35,10 +41,14 @@ class _Window:
     flushed_at: float = 0.0
 
 
+log = logging.getLogger(__name__)
+
+
 class RateLimiter:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._windows: dict[uuid.UUID, _Window] = {}
+        self._flusher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rate-limit-flush")
 
     def hit(self, key_id: uuid.UUID, limit: int, now: float | None = None) -> int | None:
         """Count one request; None if allowed, else the seconds until the window ends."""
@@ -54,15 +64,26 @@ class RateLimiter:
             due = now - window.flushed_at >= FLUSH_EVERY_S or window.shared + window.pending >= limit
             pending = window.pending if due else 0
             if due:
-                window.pending, window.flushed_at = 0, now
+                window.shared, window.pending, window.flushed_at = window.shared + pending, 0, now
         if pending:
+            self._flusher.submit(self._flush, key_id, start, pending)
+        return None
+
+    def _flush(self, key_id: uuid.UUID, start: int, pending: int) -> None:
+        try:
             with control_session() as s:
                 total = int(s.execute(_UPSERT, {"k": key_id, "w": start, "n": pending}).scalar_one())
-            with self._lock:
-                current = self._windows.get(key_id)
-                if current is not None and current.start == start:
-                    current.shared = max(current.shared, total)
-        return None
+        except Exception:
+            log.exception("rate-limit counts of key %s were not shared", key_id)
+            return
+        with self._lock:
+            current = self._windows.get(key_id)
+            if current is not None and current.start == start:
+                current.shared = max(current.shared, total)
+
+    def wait_for_flushes(self) -> None:
+        """Block until every count sent so far is in the database (tests, shutdown)."""
+        self._flusher.submit(lambda: None).result()
 
     def reset(self) -> None:
         with self._lock:

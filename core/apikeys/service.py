@@ -11,10 +11,11 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select, text
 
+from core.apikeys.authcache import KeyGrant, auth_cache
 from core.apikeys.models import ApiKey
 from core.apikeys.ratelimit import limiter
 from core.apikeys.scopes import SCOPES, permissions_of
@@ -114,6 +115,7 @@ def revoke_key(ctx: TenantContext, key_id: uuid.UUID, at: dt.datetime | None = N
         key.revoked_at = at or _now()
         record_event("apikey.revoked", actor=str(ctx.actor), tenant_id=ctx.tenant_id, target=key.prefix,
                      details={"effective": key.revoked_at.isoformat()}, request_id=ctx.request_id, session=s)
+    auth_cache.forget_all()  # after the commit: a request in between cannot cache the old row again
 
 
 def rotate_key(ctx: TenantContext, key_id: uuid.UUID, overlap: dt.timedelta = dt.timedelta(hours=24)) -> CreatedKey:
@@ -161,19 +163,14 @@ _AUTHENTICATE = text(
 
 def authenticate(secret: str, *, request_id: str | None = None) -> TenantContext:
     """The tenant context an API key acts in; raises InvalidApiKey or RateLimited."""
-    if not secret.startswith(KEY_PREFIX) or len(secret) > 200:
-        raise InvalidApiKey("the API key is not valid")
+    context = authenticate_cached(secret, request_id=request_id)
+    if context is not None:
+        return context
+    key_hash = _hash(secret)
     with control_session() as s:
-        row = s.execute(_AUTHENTICATE, {"hash": _hash(secret)}).mappings().one_or_none()
+        row = s.execute(_AUTHENTICATE, {"hash": key_hash}).mappings().one_or_none()
     if row is None:
         raise InvalidApiKey("the API key is not valid")
-    if row["revoked_at"] is not None and row["revoked_at"] <= row["now"]:
-        raise InvalidApiKey("the API key has been revoked")
-    if row["expires_at"] is not None and row["expires_at"] <= row["now"]:
-        raise InvalidApiKey("the API key has expired")
-    retry_after = limiter.hit(row["id"], int(row["rate_limit_per_minute"]))
-    if retry_after is not None:
-        raise RateLimited(int(row["rate_limit_per_minute"]), retry_after)
     tenant = Tenant(
         id=row["tenant_id"], slug=row["slug"], name=row["tenant_name"], tier=row["tier"], region=row["region"],
         status=row["status"], database_name=row["database_name"], schema_name=row["schema_name"],
@@ -181,5 +178,29 @@ def authenticate(secret: str, *, request_id: str | None = None) -> TenantContext
         currency=row["currency"],
     )
     permissions = permissions_for(tenant.id, row["role"]) & permissions_of(row["scopes"])
-    return context_for(tenant, Actor("api_key", str(row["id"]), row["name"]), role=row["role"],
-                       permissions=permissions, request_id=request_id)
+    grant = KeyGrant(context_for(tenant, Actor("api_key", str(row["id"]), row["name"]), role=row["role"],
+                                 permissions=permissions),
+                     row["id"], int(row["rate_limit_per_minute"]), row["expires_at"], row["revoked_at"])
+    auth_cache.put(key_hash, grant)
+    return _admit(grant, request_id)
+
+
+def authenticate_cached(secret: str, *, request_id: str | None = None) -> TenantContext | None:
+    """`authenticate` from this process's recent grants alone (no I/O, so the API calls it
+    on its event loop); None when the key must be read from the control plane."""
+    if not secret.startswith(KEY_PREFIX) or len(secret) > 200:
+        raise InvalidApiKey("the API key is not valid")
+    grant = auth_cache.get(_hash(secret))
+    return None if grant is None else _admit(grant, request_id)
+
+
+def _admit(grant: KeyGrant, request_id: str | None) -> TenantContext:
+    now = _now()
+    if grant.revoked_at is not None and grant.revoked_at <= now:
+        raise InvalidApiKey("the API key has been revoked")
+    if grant.expires_at is not None and grant.expires_at <= now:
+        raise InvalidApiKey("the API key has expired")
+    retry_after = limiter.hit(grant.key_id, grant.rate_limit_per_minute)
+    if retry_after is not None:
+        raise RateLimited(grant.rate_limit_per_minute, retry_after)
+    return replace(grant.context, request_id=request_id or uuid.uuid4().hex)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.ai.precheck.enforce import enforce
@@ -346,29 +347,52 @@ def _decode(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
         raise ValidationFailed("the cursor is not valid", details={"cursor": "invalid"}) from exc
 
 
-LIST_COLUMNS = (Invoice.id, Invoice.number, Invoice.customer_id, Invoice.issue_date, Invoice.due_date,
-                Invoice.status, Invoice.currency, Invoice.subtotal, Invoice.discount_amount, Invoice.tax_rate,
-                Invoice.tax_amount, Invoice.total, Invoice.amount_paid, Invoice.notes, Invoice.created_at,
-                Customer.name.label("customer_name"))
+# In InvoiceView's field order, so that a row is a view's arguments.
+LIST_COLUMNS = (Invoice.id, Invoice.number, Invoice.customer_id, Customer.name.label("customer_name"),
+                Invoice.issue_date, Invoice.due_date, Invoice.status, Invoice.currency, Invoice.subtotal,
+                Invoice.discount_amount, Invoice.tax_rate, Invoice.tax_amount, Invoice.total, Invoice.amount_paid,
+                Invoice.notes, Invoice.created_at)
+NEWEST_FIRST = (Invoice.created_at.desc(), Invoice.id.desc())
 
 
-def list_query(filters: Filters) -> Select[Any]:
-    """Plain columns, not entities: a page of rows goes straight into views."""
+@functools.lru_cache(maxsize=64)
+def _list_shape(status: bool, customer: bool, date_from: bool, date_to: bool, search: bool,
+                after: bool) -> Select[Any]:
+    """The page statement for one combination of filters, values as bound parameters. Built
+    once per combination: reusing the statement object lets SQLAlchemy reuse its compiled
+    form and result map, which costs more to rebuild than the query takes to run."""
     q: Select[Any] = select(*LIST_COLUMNS).join(Customer, Customer.id == Invoice.customer_id)  # type: ignore[assignment]
-    if filters.status:
-        if filters.status not in STATUSES:
-            raise ValidationFailed(f"unknown status '{filters.status}'", details={"status": "unknown"})
-        q = q.where(Invoice.status == filters.status)
-    if filters.customer_id:
-        q = q.where(Invoice.customer_id == filters.customer_id)
-    if filters.date_from:
-        q = q.where(Invoice.issue_date >= filters.date_from)
-    if filters.date_to:
-        q = q.where(Invoice.issue_date <= filters.date_to)
+    if status:
+        q = q.where(Invoice.status == bindparam("status"))
+    if customer:
+        q = q.where(Invoice.customer_id == bindparam("customer_id"))
+    if date_from:
+        q = q.where(Invoice.issue_date >= bindparam("date_from"))
+    if date_to:
+        q = q.where(Invoice.issue_date <= bindparam("date_to"))
+    if search:
+        q = q.where(or_(Invoice.number.ilike(bindparam("term")), Customer.name.ilike(bindparam("term"))))
+    if after:  # keyset: rows older than the cursor's (created_at, id)
+        q = q.where(or_(Invoice.created_at < bindparam("after_created"),
+                        and_(Invoice.created_at == bindparam("after_created"), Invoice.id < bindparam("after_id"))))
+    return q.order_by(*NEWEST_FIRST).limit(bindparam("limit"))
+
+
+def list_statement(filters: Filters, *, limit: int,
+                   after: tuple[dt.datetime, uuid.UUID] | None = None) -> tuple[Select[Any], dict[str, Any]]:
+    """A page of plain columns (not entities: rows go straight into views), newest first,
+    and its parameters."""
+    if filters.status and filters.status not in STATUSES:
+        raise ValidationFailed(f"unknown status '{filters.status}'", details={"status": "unknown"})
+    params: dict[str, Any] = {"limit": limit, "status": filters.status, "customer_id": filters.customer_id,
+                              "date_from": filters.date_from, "date_to": filters.date_to}
     if filters.search:
-        term = "%" + filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        q = q.where(or_(Invoice.number.ilike(term), Customer.name.ilike(term)))
-    return q
+        params["term"] = "%" + filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if after:
+        params["after_created"], params["after_id"] = after
+    stmt = _list_shape(bool(filters.status), bool(filters.customer_id), bool(filters.date_from),
+                       bool(filters.date_to), bool(filters.search), after is not None)
+    return stmt, params
 
 
 def list_invoices(ctx: TenantContext, filters: Filters = Filters(), *, limit: int = 50,
@@ -377,14 +401,11 @@ def list_invoices(ctx: TenantContext, filters: Filters = Filters(), *, limit: in
     require(ctx, "invoice.read")
     if not 1 <= limit <= 200:
         raise ValidationFailed("limit must be between 1 and 200", details={"limit": "out of range"})
-    q = list_query(filters)
-    if cursor:
-        created, ident = _decode(cursor)
-        q = q.where(or_(Invoice.created_at < created, and_(Invoice.created_at == created, Invoice.id < ident)))
-    q = q.order_by(Invoice.created_at.desc(), Invoice.id.desc()).limit(limit + 1)
+    stmt, params = list_statement(filters, limit=limit + 1, after=_decode(cursor) if cursor else None)
     with tenant_connection(ctx) as conn:  # Core, not the ORM: a page of plain rows
-        rows = conn.execute(q).all()
-    items = [_view(row, row.customer_name) for row in rows[:limit]]  # type: ignore[arg-type]
+        rows = conn.execute(stmt, params).all()
+    # The amounts come from numeric(18, 2) and numeric(5, 2) columns, already at their scale.
+    items = [InvoiceView(*row) for row in rows[:limit]]
     nxt = _encode(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
     return Page(items, nxt)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from core.apikeys.authcache import forget_all as forget_api_grants
 from core.audit.control import record_event
 from core.context import TenantContext
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -82,6 +83,7 @@ def save_role(ctx: TenantContext, key: str, name: str, permissions: set[str], de
         record_event("role.saved", actor=str(ctx.actor), tenant_id=ctx.tenant_id, target=key,
                      details={"before": before, "after": sorted(permissions)}, request_id=ctx.request_id,
                      session=s)
+    forget_api_grants()
     return RoleView(key, name.strip(), frozenset(permissions), False, description)
 
 
@@ -98,3 +100,4 @@ def delete_role(ctx: TenantContext, key: str) -> None:
         s.delete(role)
         record_event("role.deleted", actor=str(ctx.actor), tenant_id=ctx.tenant_id, target=key,
                      request_id=ctx.request_id, session=s)
+    forget_api_grants()

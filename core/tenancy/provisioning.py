@@ -16,6 +16,7 @@ import psycopg
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
+from core.apikeys.authcache import forget_all as forget_api_grants
 from core.context import TenantStatus, Tier
 from core.crypto import encrypt
 from core.errors import Conflict, DomainError, ValidationFailed
@@ -191,6 +192,7 @@ def _set_status(tenant_id: uuid.UUID, status: TenantStatus, reason: str | None =
         assert tenant is not None
         tenant.status = status
         tenant.status_reason = reason
+    forget_api_grants()
 
 
 def create_tenant(req: NewTenant, topology: Topology | None = None) -> Tenant:

@@ -69,6 +69,28 @@ def test_invoice_flow_and_cursor(client: TestClient, key: str) -> None:
     assert [i["id"] for i in only_paid.json()["data"]] == [ids[0]]
 
 
+def test_list_rows_are_written_as_the_single_invoice_is(client: TestClient, key: str) -> None:
+    """The list is written by orjson, a single invoice by pydantic: the same text for the same
+    values (key order, Decimal scale, UTC 'Z', null)."""
+    cid = client.post("/api/v1/customers", json={"name": "JSON Customer"}, headers=_h(key)).json()["id"]
+    created = [client.post("/api/v1/invoices", json=_invoice_body(cid, price), headers=_h(key)).json()
+               for price in ("100000", "2500.5", "0.01")]
+    assert client.post(f"/api/v1/invoices/{created[0]['id']}/send", headers=_h(key)).status_code == 200
+    paid = client.post(f"/api/v1/invoices/{created[0]['id']}/payments",
+                       json={"paid_on": "2026-11-03", "amount": "1000"}, headers=_h(key))
+    assert paid.status_code == 200, paid.text
+    page = client.get("/api/v1/invoices", params={"customer_id": cid}, headers=_h(key))
+    listed = re.findall(r'\{"id":.*?"lines":\[\]\}', page.text)
+    assert len(listed) == 3
+    for text in listed:
+        one = client.get(f"/api/v1/invoices/{json.loads(text)['id']}", headers=_h(key)).text
+        assert text == re.sub(r',"lines":\[.*\]\}$', ',"lines":[]}', one)
+    rows = page.json()["data"]
+    assert {i["subtotal"] for i in rows} == {"100000.00", "2501.00", "0.00"}  # rupiah: whole amounts
+    assert {i["amount_paid"] for i in rows} == {"1000.00", "0.00"}
+    assert sum(i["number"] is None for i in rows) == 2
+
+
 def test_idempotency_key(client: TestClient, key: str) -> None:
     headers = _h(key, **{"Idempotency-Key": f"create-{uuid.uuid4()}"})
     first = client.post("/api/v1/customers", json={"name": "Once Only"}, headers=headers)

@@ -53,6 +53,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy import select, text, update
 
+from core.apikeys.authcache import forget_all as forget_api_grants
 from core.context import TenantStatus, Tier
 from core.errors import Conflict, DomainError
 from core.tenancy.migration import copier, guard
@@ -155,6 +156,7 @@ def _set_tenant_status(tenant_id: uuid.UUID, status: TenantStatus, *, only_from:
     with control_session() as s:
         s.execute(update(Tenant).where(Tenant.id == tenant_id, Tenant.status.in_(only_from))
                   .values(status=status.value, status_reason=None))
+    forget_api_grants()
 
 
 # --- the worker -------------------------------------------------------------------------
@@ -520,6 +522,7 @@ def _lock(run: Run, move: TenantMove) -> dict[str, object]:
         if tenant.status not in (TenantStatus.ACTIVE, TenantStatus.MIGRATING):
             raise MoveFailed(f"the company became {tenant.status} during the move")
         tenant.status = TenantStatus.MIGRATING.value
+    forget_api_grants()
     with copier.connect(run.src_url, autocommit=True) as src:
         guard.lock(src, run.tenant_id, run.source.data_schema, run.move_id)
         copier.wait_for_writers(src)
@@ -652,6 +655,7 @@ def _switch(run: Run, move: TenantMove) -> dict[str, object]:
         record_event("tenant.move.succeeded", actor=row.requested_by, tenant_id=run.tenant_id,
                      target=run.slug, details={"move": str(run.move_id), "kind": row.kind,
                                                "to": target.label()}, session=s)
+    forget_api_grants()  # the company's new location, for this process's API requests at once
     return {}
 
 
