@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import Context
 from api.errors import ERROR_RESPONSES, ErrorBody
+from api.threads import run_model_bound
 from core import ai
 from core.rbac.guard import require
 
@@ -75,7 +76,7 @@ def _summarize(ctx: Any, body: SummarizeIn) -> ai.ChatResult:
 
 @router.post("/summarize", response_model=SummarizeOut, summary="Summarise a text (PII masked)")
 async def summarize(ctx: Context, body: SummarizeIn) -> SummarizeOut:
-    result = await run_in_threadpool(_summarize, ctx, body)
+    result = await run_model_bound(_summarize, ctx, body)
     return SummarizeOut(summary=result.text, engine=result.engine_label, degraded=result.degraded,
                         masked=result.masked, usage=UsageOut(input_tokens=result.input_tokens,
                                                              output_tokens=result.output_tokens),

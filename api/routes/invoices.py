@@ -15,6 +15,7 @@ from api.deps import Context
 from api.errors import ERROR_RESPONSES
 from api.jsonbody import json_response
 from api.pagination import Page
+from api.threads import run_model_bound
 from core.ai.precheck import service as precheck
 from core.invoices import service
 from core.invoices.calc import LineIn
@@ -200,9 +201,9 @@ class PrecheckOut(BaseModel):
 @router.post("/precheck", response_model=PrecheckOut, summary="Check an invoice against the SOP rules")
 async def precheck_invoice(ctx: Context, payload: PrecheckIn) -> PrecheckOut:
     if payload.invoice_id is not None:
-        verdict = await run_in_threadpool(precheck.precheck_invoice, ctx, payload.invoice_id)
+        verdict = await run_model_bound(precheck.precheck_invoice, ctx, payload.invoice_id)
     else:
-        verdict = await run_in_threadpool(precheck.precheck, ctx, payload.draft(), tax_rate=payload.tax_rate)
+        verdict = await run_model_bound(precheck.precheck, ctx, payload.draft(), tax_rate=payload.tax_rate)
     return PrecheckOut.model_validate(verdict.as_dict())
 
 
@@ -211,19 +212,20 @@ async def get_invoice(ctx: Context, invoice_id: uuid.UUID) -> InvoiceOut:
     return out(await run_in_threadpool(service.get_invoice, ctx, invoice_id))
 
 
+# Saving and sending run the pre-check, which may ask the model about free-text clauses.
 @router.post("", response_model=InvoiceOut, status_code=201, summary="Create a draft invoice")
 async def create_invoice(ctx: Context, payload: InvoiceIn) -> InvoiceOut:
-    return out(await run_in_threadpool(service.create_draft, ctx, payload.draft()))
+    return out(await run_model_bound(service.create_draft, ctx, payload.draft()))
 
 
 @router.put("/{invoice_id}", response_model=InvoiceOut, summary="Replace a draft invoice")
 async def update_invoice(ctx: Context, invoice_id: uuid.UUID, payload: InvoiceIn) -> InvoiceOut:
-    return out(await run_in_threadpool(service.update_draft, ctx, invoice_id, payload.draft()))
+    return out(await run_model_bound(service.update_draft, ctx, invoice_id, payload.draft()))
 
 
 @router.post("/{invoice_id}/send", response_model=InvoiceOut, summary="Issue (send) a draft: it gets its number")
 async def send_invoice(ctx: Context, invoice_id: uuid.UUID) -> InvoiceOut:
-    return out(await run_in_threadpool(service.issue, ctx, invoice_id))
+    return out(await run_model_bound(service.issue, ctx, invoice_id))
 
 
 @router.post("/{invoice_id}/payments", response_model=InvoiceOut, summary="Record a payment (full or partial)")
