@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from pgvector.sqlalchemy import Vector
+from pgvector.sqlalchemy import HALFVEC
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -76,9 +76,9 @@ class DocumentChunk(TenantScoped, TenantBase):
         UniqueConstraint("document_id", "ordinal"),
         ForeignKeyConstraint(["tenant_id", "document_id"], ["documents.tenant_id", "documents.id"],
                              ondelete="CASCADE", name="fk_document_chunks_document"),
-        # Half precision (migration t0009); queries order by the same expression.
-        Index("ix_document_chunks_embedding", text(f"(embedding::halfvec({EMBED_DIM})) halfvec_cosine_ops"),
-              postgresql_using="hnsw", postgresql_with={"m": 16, "ef_construction": 64}),
+        Index("ix_document_chunks_embedding", "embedding", postgresql_using="hnsw",
+              postgresql_with={"m": 16, "ef_construction": 64},
+              postgresql_ops={"embedding": "halfvec_cosine_ops"}),
         Index("ix_document_chunks_tsv_id", "tsv_id", postgresql_using="gin"),
         Index("ix_document_chunks_tsv_en", "tsv_en", postgresql_using="gin"),
     )
@@ -87,7 +87,7 @@ class DocumentChunk(TenantScoped, TenantBase):
     page: Mapped[int] = mapped_column(Integer, nullable=False)
     ordinal: Mapped[int] = mapped_column(Integer, nullable=False)
     text: Mapped[str] = mapped_column(Text, nullable=False)
-    embedding: Mapped[Any] = mapped_column(Vector(EMBED_DIM), nullable=False)
+    embedding: Mapped[Any] = mapped_column(HALFVEC(EMBED_DIM), nullable=False)  # half precision (t0009)
     tsv_id: Mapped[Any] = mapped_column(TSVECTOR, Computed("to_tsvector('indonesian'::regconfig, text)",
                                                            persisted=True))
     tsv_en: Mapped[Any] = mapped_column(TSVECTOR, Computed("to_tsvector('english'::regconfig, text)",

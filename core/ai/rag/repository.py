@@ -161,9 +161,9 @@ _ALLOWED_CTE = f"""allowed AS MATERIALIZED (
 _CHUNK_ALLOWED = ("((SELECT every FROM allowed) OR c.document_id = ANY (CAST((SELECT ids FROM allowed) AS uuid[])))")
 
 
-# The HNSW index's expression (half precision, migration t0009): the planner uses the index
-# only for an ORDER BY of exactly this. The distance reported is the full-precision one.
-_NEAREST_FIRST = f"c.embedding::halfvec({EMBED_DIM}) <=> CAST(:qv AS halfvec({EMBED_DIM}))"
+# Cosine distance to the question, in the embeddings' type (half precision, migration t0009):
+# what the HNSW index orders by.
+_DISTANCE = f"c.embedding <=> CAST(:qv AS halfvec({EMBED_DIM}))"
 
 FTS_CANDIDATES = 500  # full-text matches ranked at most per leg (common words match half a corpus)
 
@@ -227,10 +227,10 @@ def _hybrid_clause(with_vector: bool) -> Any:
 def hybrid_sql(with_vector: bool) -> str:
     vec_leg = f"""
     vec AS MATERIALIZED (
-        SELECT c.id, c.embedding <=> CAST(:qv AS vector) AS dist
+        SELECT c.id, {_DISTANCE} AS dist
         FROM document_chunks c
         WHERE {_CHUNK_ALLOWED}
-        ORDER BY {_NEAREST_FIRST}
+        ORDER BY {_DISTANCE}
         LIMIT :depth
     ),
     vec_r AS (SELECT id, dist, row_number() OVER (ORDER BY dist, id) AS r FROM vec),""" if with_vector else """
@@ -271,10 +271,10 @@ def question_lexemes(s: Session, question: str) -> tuple[tuple[str, ...], tuple[
 
 VECTOR_SEARCH_SQL = f"""
     WITH {_ALLOWED_CTE}
-    SELECT c.id, c.embedding <=> CAST(:qv AS vector) AS dist
+    SELECT c.id, {_DISTANCE} AS dist
     FROM document_chunks c
     WHERE {_CHUNK_ALLOWED}
-    ORDER BY {_NEAREST_FIRST}
+    ORDER BY {_DISTANCE}
     LIMIT :k"""
 _VECTOR_SEARCH = text(VECTOR_SEARCH_SQL)
 
