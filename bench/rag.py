@@ -8,8 +8,8 @@ worker processes). The embeddings are cached in `.bench-cache/` (git-ignored), s
 runs skip that. Also on stderr: recall and latency at other `hnsw.ef_search` values, the
 plan of one search, and the latency of the whole hybrid query (vector + full text, fused).
 
-Measured in the same run, through `tenant_session` with the app role, after one
-unmeasured pass over the questions:
+Measured in the same run, through `tenant_connection` (as the service retrieves) with the
+app role, after one unmeasured pass over the questions:
 - top-10 vector search (the retrieval SQL's vector leg, access rules included) with the
   HNSW index, and the same query exact (index scans off): p50 / p99 latency, one client;
 - recall@10 of the HNSW results against the exact ones;
@@ -224,15 +224,15 @@ def percentile(values: list[float], q: float) -> float:
 def search_times(ctx: object, queries, exact: bool,  # type: ignore[no-untyped-def]
                  ef_search: int | None = None) -> tuple[list[float], list[set[uuid.UUID]]]:
     from core.ai.rag.repository import EF_SEARCH, Reader, vector_search
-    from db.session import tenant_session
+    from db.session import tenant_connection
 
     reader = Reader.of(ctx)  # type: ignore[arg-type]
     times, results = [], []
     for q in queries:
         vector = q.tolist()
         started = time.perf_counter()
-        with tenant_session(ctx) as s:  # type: ignore[arg-type]
-            found = vector_search(s, reader, vector, 10, exact=exact, ef_search=ef_search or EF_SEARCH)
+        with tenant_connection(ctx) as conn:  # type: ignore[arg-type]  # as core.ai.rag.service retrieves
+            found = vector_search(conn, reader, vector, 10, exact=exact, ef_search=ef_search or EF_SEARCH)
         times.append((time.perf_counter() - started) * 1000)
         results.append({cid for cid, _ in found})
     return times, results
@@ -241,13 +241,13 @@ def search_times(ctx: object, queries, exact: bool,  # type: ignore[no-untyped-d
 def hybrid_times(ctx: object, questions: list[str], queries) -> list[float]:  # type: ignore[no-untyped-def]
     from core.ai.rag.answer import keywords
     from core.ai.rag.repository import Reader, hybrid_search
-    from db.session import tenant_session
+    from db.session import tenant_connection
 
     reader, times = Reader.of(ctx), []  # type: ignore[arg-type]
     for question, q in zip(questions, queries, strict=True):
         started = time.perf_counter()
-        with tenant_session(ctx) as s:  # type: ignore[arg-type]
-            hybrid_search(s, reader, keywords(question), q.tolist())
+        with tenant_connection(ctx) as conn:  # type: ignore[arg-type]
+            hybrid_search(conn, reader, keywords(question), q.tolist())
         times.append((time.perf_counter() - started) * 1000)
     return times
 

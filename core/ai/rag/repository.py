@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from core.ai.rag.chunking import Chunk
@@ -18,6 +18,9 @@ from core.ai.rag.models import EMBED_DIM, Document, DocumentChunk, DocumentQuest
 from core.context import TenantContext
 from db.engines import HNSW_EF_SEARCH
 
+# Retrieval is plain SQL: a Core connection (db.session.tenant_connection) serves it with
+# less overhead than a Session; both work.
+Reads = Session | Connection
 STALE_AFTER = dt.timedelta(minutes=5)  # a processing document whose worker stopped is claimed again
 EF_SEARCH = HNSW_EF_SEARCH  # every connection's default (db.engines)
 RRF_K = 60
@@ -143,7 +146,7 @@ def _vector_literal(vector: Sequence[float]) -> str:
     return "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
 
 
-def tune_vector_search(s: Session, ef_search: int = EF_SEARCH) -> None:
+def tune_vector_search(s: Reads, ef_search: int = EF_SEARCH) -> None:
     """HNSW settings for this transaction. Connections start with them (db.engines), so
     this is for another `ef_search` only: iterative scans keep filtered queries (a tenant,
     the documents one may read) at full recall."""
@@ -168,7 +171,7 @@ _DISTANCE = f"c.embedding <=> CAST(:qv AS halfvec({EMBED_DIM}))"
 FTS_CANDIDATES = 500  # full-text matches ranked at most per leg (common words match half a corpus)
 
 
-def hybrid_search(s: Session, reader: Reader, question: str, vector: Sequence[float] | None, *,
+def hybrid_search(s: Reads, reader: Reader, question: str, vector: Sequence[float] | None, *,
                   limit: int = 6, depth: int = 30) -> list[Hit]:
     """Vector (cosine, HNSW) and full-text (Indonesian and English) candidates, each ranked,
     fused by reciprocal rank: score = sum of 1 / (60 + rank). Without a vector (no
@@ -188,7 +191,7 @@ def hybrid_search(s: Session, reader: Reader, question: str, vector: Sequence[fl
             for r in rows]
 
 
-def hybrid_params(s: Session, reader: Reader, question: str, vector: Sequence[float] | None, *,
+def hybrid_params(s: Reads, reader: Reader, question: str, vector: Sequence[float] | None, *,
                   limit: int, depth: int) -> dict[str, Any]:
     """The parameters of `hybrid_sql`: the question as full-text queries (every word, any
     word) in both configurations, computed once rather than for every row."""
@@ -262,7 +265,7 @@ def hybrid_sql(with_vector: bool) -> str:
     ORDER BY fused.score DESC, similarity DESC NULLS LAST, c.id"""
 
 
-def question_lexemes(s: Session, question: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def question_lexemes(s: Reads, question: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The question's words as the two configurations index them (stop words dropped)."""
     row = s.execute(text("SELECT tsvector_to_array(to_tsvector('indonesian', :q)),"
                          " tsvector_to_array(to_tsvector('english', :q))"), {"q": question}).one()
@@ -279,7 +282,7 @@ VECTOR_SEARCH_SQL = f"""
 _VECTOR_SEARCH = text(VECTOR_SEARCH_SQL)
 
 
-def vector_search(s: Session, reader: Reader, vector: Sequence[float], k: int = 10, *,
+def vector_search(s: Reads, reader: Reader, vector: Sequence[float], k: int = 10, *,
                   exact: bool = False, ef_search: int = EF_SEARCH) -> list[tuple[uuid.UUID, float]]:
     """The vector leg alone, with the same access rules: the k nearest chunks and their
     cosine distance. `exact` turns index scans off (a full scan: the reference the

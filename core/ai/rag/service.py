@@ -23,7 +23,7 @@ from core.context import TenantContext
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.files.models import StoredFile
 from core.rbac.guard import require, require_write
-from db.session import tenant_session
+from db.session import tenant_connection, tenant_session
 
 FEATURE = "rag"
 MAX_QUESTION_CHARS = 1000
@@ -179,8 +179,8 @@ def search(ctx: TenantContext, question: str, *, limit: int = TOP_K) -> list[rep
         vector: list[float] | None = gateway.embed(ctx, FEATURE, [question]).vectors[0]
     except (AIDisabled, BudgetExceeded):
         vector = None
-    with tenant_session(ctx) as s:
-        return repository.hybrid_search(s, Reader.of(ctx), answering.keywords(question), vector, limit=limit)
+    with tenant_connection(ctx) as conn:
+        return repository.hybrid_search(conn, Reader.of(ctx), answering.keywords(question), vector, limit=limit)
 
 
 def _question(question: str) -> str:
@@ -202,9 +202,9 @@ def ask(ctx: TenantContext, question: str, *, remember: bool = True) -> answerin
     lang = answering.language_of(question, ctx.locale)
     vector = gateway.embed(ctx, FEATURE, [question]).vectors[0]
     terms = answering.keywords(question)
-    with tenant_session(ctx) as s:
-        hits = repository.hybrid_search(s, Reader.of(ctx), terms, vector, limit=TOP_K)
-        lexemes = repository.question_lexemes(s, terms)
+    with tenant_connection(ctx) as conn:
+        hits = repository.hybrid_search(conn, Reader.of(ctx), terms, vector, limit=TOP_K)
+        lexemes = repository.question_lexemes(conn, terms)
     passages = answering.strong_hits(hits, lexemes)
     if not passages:
         result = answering.Answer(question, answering.NOT_FOUND[lang], False, lang)
