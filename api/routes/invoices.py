@@ -114,7 +114,6 @@ def list_item(v: service.InvoiceView) -> dict[str, object]:
     }
 
 
-
 @router.get("", response_model=Page[InvoiceOut], summary="List invoices, newest first")
 async def list_invoices(
     ctx: Context,
