@@ -75,7 +75,7 @@ def _value(name: str, fmt: str, typ: str, i: int, choices: dict[str, str]) -> An
         return "{}"
     if typ == "bytea":
         return b"x"
-    if typ == "vector":
+    if typ in ("vector", "halfvec"):
         dims = int(fmt[fmt.index("(") + 1:-1]) if "(" in fmt else 3
         return "[" + ",".join("0.1" for _ in range(dims)) + "]"
     if typ.startswith("_"):
@@ -112,7 +112,7 @@ def seed_every_table(slug: str, rows: int = 5) -> dict[str, int]:
                         continue
                     if hasdef and typ not in ("text", "varchar"):
                         continue
-                    if not notnull and typ in ("vector", "bytea", "tsvector"):
+                    if not notnull and typ in ("vector", "halfvec", "bytea", "tsvector"):
                         continue
                     values[name] = _value(name, fmt, typ, i, table["choices"])
                     casts[name] = fmt
