@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _cluster import ROOT, private_cluster
+from _timing import timed
 
 # Bulk seed as the owner with triggers off (session_replication_role = replica): no audit rows.
 SEED = """
@@ -53,12 +54,6 @@ FROM generate_series(1, 3000) g, (SELECT id FROM projects WHERE tenant_id = %(t)
 SET session_replication_role = origin;
 ANALYZE;
 """
-
-
-def timed(fn) -> float:  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
-    fn()
-    return (time.perf_counter() - started) * 1000
 
 
 def main() -> int:

@@ -24,7 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _cluster import private_cluster
-from dashboard import SEED, timed
+from _timing import timed
+from dashboard import SEED
 
 
 def main() -> int:

@@ -23,12 +23,12 @@ import argparse
 import datetime as dt
 import statistics
 import sys
-import time
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _cluster import private_cluster
+from _timing import timed
 
 SEED = """
 SET session_replication_role = replica;
@@ -43,12 +43,6 @@ CROSS JOIN LATERAL (SELECT (%(today)s::date - (g %% 730))::date AS d,
 SET session_replication_role = origin;
 VACUUM ANALYZE invoices;
 """
-
-
-def timed(fn) -> float:  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
-    fn()
-    return (time.perf_counter() - started) * 1000
 
 
 def main() -> int:

@@ -13,6 +13,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from core.ai import gateway
 from core.ai.rag import answer as answering
 from core.ai.rag import extract, repository
@@ -121,6 +123,14 @@ def upload(ctx: TenantContext, filename: str, data: bytes, *, title: str | None 
         return _view(doc)
 
 
+def _visible(s: Session, ctx: TenantContext, document_id: uuid.UUID) -> Document:
+    """The document, if the reader may see it; otherwise the same 404 as a missing one."""
+    doc = repository.visible_document(s, Reader.of(ctx), document_id)
+    if doc is None:
+        raise NotFound("no such document")
+    return doc
+
+
 def list_documents(ctx: TenantContext) -> list[DocumentView]:
     require(ctx, "document.read")
     with tenant_session(ctx) as s:
@@ -130,9 +140,7 @@ def list_documents(ctx: TenantContext) -> list[DocumentView]:
 def get_document(ctx: TenantContext, document_id: uuid.UUID) -> DocumentView:
     require(ctx, "document.read")
     with tenant_session(ctx) as s:
-        doc = repository.visible_document(s, Reader.of(ctx), document_id)
-        if doc is None:
-            raise NotFound("no such document")
+        doc = _visible(s, ctx, document_id)
         return _view(doc)
 
 
@@ -140,9 +148,7 @@ def delete_document(ctx: TenantContext, document_id: uuid.UUID) -> None:
     """Delete a document, every one of its chunks and its stored file."""
     require_write(ctx, "document.upload")
     with tenant_session(ctx) as s:
-        doc = repository.visible_document(s, Reader.of(ctx), document_id)
-        if doc is None:
-            raise NotFound("no such document")
+        doc = _visible(s, ctx, document_id)
         file_id = doc.file_id
         s.delete(doc)
         s.flush()
@@ -155,9 +161,7 @@ def retry(ctx: TenantContext, document_id: uuid.UUID) -> DocumentView:
     """Queue a failed document again (after AI was switched back on, say)."""
     require_write(ctx, "document.upload")
     with tenant_session(ctx) as s:
-        doc = repository.visible_document(s, Reader.of(ctx), document_id)
-        if doc is None:
-            raise NotFound("no such document")
+        doc = _visible(s, ctx, document_id)
         if doc.status != "failed":
             raise Conflict("only a failed document can be queued again", details={"status": doc.status})
         repository.drop_chunks(s, doc.id)
