@@ -27,7 +27,9 @@ from db.session import search_path_for
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 TREES = ("control", "tenant")
 # Tables the runtime role may only read and append to (never update or delete).
-APPEND_ONLY_TABLES = frozenset({"audit_log", "control_audit_log"})
+APPEND_ONLY_TABLES = frozenset({"audit_log", "audit_batch", "control_audit_log"})
+# Tenant tables without audit triggers (the audit's own, Alembic's), as an SQL list.
+UNAUDITED_TABLES_SQL = "('audit_log', 'audit_batch', 'alembic_version')"
 
 _scripts: dict[str, ScriptDirectory] = {}
 _configs: dict[str, Config] = {}
@@ -160,7 +162,7 @@ def audit_triggers_stale_sql(schema_expr: str) -> str:
     return f"""EXISTS (
       SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace ns ON ns.oid = c.relnamespace
       WHERE ns.nspname = {schema_expr} AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-        AND c.relname NOT IN ('audit_log', 'alembic_version')
+        AND c.relname NOT IN {UNAUDITED_TABLES_SQL}
         AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id'
                     AND NOT a.attisdropped)
         AND ((SELECT count(*) FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname IN {triggers}) < 3

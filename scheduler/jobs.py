@@ -25,7 +25,7 @@ def schema_sync_job() -> None:
 
 def _tenant_contexts(job: str, *, pending_audit_only: bool = False) -> Iterator[TenantContext]:
     """A job context for every tenant whose storage exists and is not being moved (only
-    those with unsealed audit rows, when asked: one query per database finds them)."""
+    those with unsealed audit rows or batches, when asked: one query per database finds them)."""
     from core.context import Actor, TenantStatus
     from core.tenancy.registry import context_for, list_tenants
     from scheduler.pending import tenants_with_rows
@@ -34,7 +34,8 @@ def _tenant_contexts(job: str, *, pending_audit_only: bool = False) -> Iterator[
     actor = Actor("job", job)
     tenants = [t for t in list_tenants() if t.status not in skip]
     if pending_audit_only:
-        due = tenants_with_rows(tenants, "audit_log", "chain_seq IS NULL")
+        due = (tenants_with_rows(tenants, "audit_log", "chain_seq IS NULL")
+               | tenants_with_rows(tenants, "audit_batch", "true"))
         tenants = [t for t in tenants if t.id in due]
     for tenant in tenants:
         yield context_for(tenant, actor)

@@ -25,7 +25,8 @@ from db.migrate import head, install_audit_triggers, reset_script_cache, static_
 from db.session import tenant_session
 from db.topology import Topology
 
-AUDITED = sorted(set(TenantBase.metadata.tables) - {"audit_log"})
+AUDIT_TABLES = {"audit_log", "audit_batch"}
+AUDITED = sorted(set(TenantBase.metadata.tables) - AUDIT_TABLES)
 EXPECTED = {
     "audit_insert": ("INSERT", "audit_new", None),
     "audit_update": ("UPDATE", "audit_new", "audit_old"),
@@ -51,7 +52,7 @@ def _targets(topology: Topology) -> list[tuple[str, str, str]]:
 
 
 def test_metadata_knows_the_audit_log() -> None:
-    assert "audit_log" in TenantBase.metadata.tables
+    assert AUDIT_TABLES <= set(TenantBase.metadata.tables)
     assert {"customers", "invoices", "employees"} <= set(AUDITED)
 
 
@@ -77,6 +78,7 @@ def test_every_tenant_table_has_the_audit_triggers(topology: Topology, tenants: 
     log_triggers = found.get("audit_log", {})
     assert not set(log_triggers) & set(EXPECTED), "the audit log does not audit itself"
     assert {"audit_log_append_only", "audit_log_no_direct_insert", "audit_log_no_truncate"} <= set(log_triggers)
+    assert set(found.get("audit_batch", {})) == {"audit_batch_no_direct_insert"}
 
 
 PROBE = '''"""Test only: a new tenant table.

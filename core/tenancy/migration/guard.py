@@ -23,6 +23,8 @@ import uuid
 import psycopg
 from psycopg import sql
 
+from db.migrate import UNAUDITED_TABLES_SQL
+
 GUARD_SCHEMA = "bos_guard"
 LOCKED_SQLSTATE = "BOS23"
 
@@ -54,7 +56,7 @@ def _tenant_tables(conn: psycopg.Connection, schema: str) -> list[str]:
     rows = conn.execute(
         """SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
            WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-             AND c.relname NOT IN ('audit_log', 'alembic_version')
+             AND c.relname NOT IN """ + UNAUDITED_TABLES_SQL + """
              AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid
                          AND a.attname = 'tenant_id' AND NOT a.attisdropped)
              AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid

@@ -210,6 +210,20 @@ REVOKE EXECUTE ON FUNCTION @S@.audit_install_triggers(text) FROM PUBLIC
 """
 
 
+def row_capture_body(event: str) -> str:
+    """The capture function's statements that write one audit row per changed row."""
+    select = _SELECTS[event]
+    if event != "update":
+        return _INSERT.format(select=select)
+    return "\n".join((
+        "  IF (SELECT count(*) FROM audit_new) = 1 THEN",
+        _INSERT.format(select=select.format(join="CROSS JOIN", on="")),
+        "  ELSE",
+        _INSERT.format(select=select.format(join="FULL JOIN", on="ON n.id = o.id")),
+        "  END IF;",
+    ))
+
+
 def upgrade() -> None:
     op.create_table(
         "audit_log",
@@ -239,18 +253,8 @@ def upgrade() -> None:
                     postgresql_where=sa.text("chain_seq IS NULL"))
     op.create_index("ix_audit_log_occurred_at", "audit_log", ["occurred_at"], postgresql_using="brin")
     enable_tenant_rls("audit_log")
-    for event, select in _SELECTS.items():
-        if event == "update":
-            body = "\n".join((
-                "  IF (SELECT count(*) FROM audit_new) = 1 THEN",
-                _INSERT.format(select=select.format(join="CROSS JOIN", on="")),
-                "  ELSE",
-                _INSERT.format(select=select.format(join="FULL JOIN", on="ON n.id = o.id")),
-                "  END IF;",
-            ))
-        else:
-            body = _INSERT.format(select=select)
-        op.execute(_in_schema(_CAPTURE.format(event=event, body=body)))
+    for event in _SELECTS:
+        op.execute(_in_schema(_CAPTURE.format(event=event, body=row_capture_body(event))))
     for ddl in (_HASH, _SEAL, _GUARD, _INSTALL, _TRIGGERS):
         op.execute(_in_schema(ddl))
     op.execute("SELECT audit_install_triggers(current_schema())")
