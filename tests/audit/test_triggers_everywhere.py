@@ -77,8 +77,8 @@ def test_every_tenant_table_has_the_audit_triggers(topology: Topology, tenants: 
             assert (function, function_schema) == (f"audit_capture_{event.lower()}", schema)
     log_triggers = found.get("audit_log", {})
     assert not set(log_triggers) & set(EXPECTED), "the audit log does not audit itself"
-    assert {"audit_log_append_only", "audit_log_no_direct_insert", "audit_log_no_truncate"} <= set(log_triggers)
-    assert set(found.get("audit_batch", {})) == {"audit_batch_no_direct_insert"}
+    assert {"audit_log_append_only", "audit_log_no_truncate"} <= set(log_triggers)
+    assert not found.get("audit_batch")  # its rows come and go by the audit functions only (privileges, policy)
 
 
 PROBE = '''"""Test only: a new tenant table.

@@ -210,13 +210,14 @@ REVOKE EXECUTE ON FUNCTION @S@.audit_install_triggers(text) FROM PUBLIC
 """
 
 
-def row_capture_body(event: str) -> str:
-    """The capture function's statements that write one audit row per changed row."""
+def row_capture_body(event: str, one_row: str = "(SELECT count(*) FROM audit_new) = 1") -> str:
+    """The capture function's statements that write one audit row per changed row
+    (`one_row`: the test for an update of a single row)."""
     select = _SELECTS[event]
     if event != "update":
         return _INSERT.format(select=select)
     return "\n".join((
-        "  IF (SELECT count(*) FROM audit_new) = 1 THEN",
+        f"  IF {one_row} THEN",
         _INSERT.format(select=select.format(join="CROSS JOIN", on="")),
         "  ELSE",
         _INSERT.format(select=select.format(join="FULL JOIN", on="ON n.id = o.id")),

@@ -14,9 +14,10 @@ path, so an edit is on the audit page at once; a bulk import's rows appear once 
 
 A batch is decoded with the table's row type when its columns are unchanged, else with a
 temporary type built from the columns it recorded (a migration ran between capture and
-seal). The runtime role can only append batches, through the capture triggers (the
-guard that protects the audit log protects them too); `audit_expand` runs as the owner,
-from `audit_seal`, and deletes each batch it expanded.
+seal). The runtime role can only append batches, through the capture triggers (a
+restrictive policy on both tables, which replaces t0003's statement trigger against direct
+inserts); `audit_expand` runs as the owner, from `audit_seal`, and deletes each batch it
+expanded.
 
 Revision ID: t0010
 Revises: t0009
@@ -89,9 +90,10 @@ DECLARE
   v_actor text := coalesce(nullif(current_setting('app.actor', true), ''), 'db:' || current_user);
   v_request text := nullif(current_setting('app.request_id', true), '');
   v_sig record;
+  v_rows bigint := (SELECT count(*) FROM (SELECT FROM {probe} LIMIT {rows}) f);
 BEGIN
   -- A bulk statement on a table without skipped columns: one batch row per tenant.
-  IF TG_NARGS = 0 AND (SELECT count(*) FROM (SELECT FROM {probe} LIMIT {rows}) f) = {rows} THEN
+  IF TG_NARGS = 0 AND v_rows = {rows} THEN
     SELECT * INTO v_sig FROM @S@.audit_row_signature(TG_RELID);{batch}
   ELSE
 {rows_body}
@@ -152,18 +154,19 @@ END $$;
 REVOKE EXECUTE ON FUNCTION @S@.audit_expand(uuid) FROM PUBLIC
 """
 
-_TRIGGERS = """
-CREATE TRIGGER audit_batch_no_direct_insert BEFORE INSERT ON @S@.audit_batch
-  FOR EACH STATEMENT EXECUTE FUNCTION @S@.audit_guard()
+# Only the capture triggers (nested: trigger depth > 0) and the owner (audit_expand, inside
+# audit_seal) may add audit rows or batches. A restrictive policy checks it per row, for
+# much less than the statement trigger t0003 used on the audit log; superusers bypass it.
+_APPEND_POLICY = """
+CREATE POLICY audit_append ON @S@.{table} AS RESTRICTIVE FOR INSERT
+  WITH CHECK (pg_catalog.pg_trigger_depth() > 0 OR current_user = (
+    SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class c WHERE c.oid = '@S@.{table}'::regclass))
 """
+_AUDIT_TABLES = ("audit_log", "audit_batch")
 
 # What t0010 changes in t0003's functions: (old text, new text).
 _SEAL_LOCK = "PERFORM pg_advisory_xact_lock(hashtextextended('bos:audit-chain:' || p_tenant::text, 0));"
 _SEAL_CHANGE = (_SEAL_LOCK, _SEAL_LOCK + "\n  PERFORM @S@.audit_expand(p_tenant);")
-# audit_expand inserts audit rows as the owner (inside audit_seal, SECURITY DEFINER).
-_GUARD_CHANGE = ("    IF pg_trigger_depth() >= 2 THEN",
-                 "    IF pg_trigger_depth() >= 2 OR current_user = (SELECT pg_catalog.pg_get_userbyid(c.relowner)"
-                 " FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID) THEN")
 _INSTALL_CHANGE = ("('audit_log', 'alembic_version')", "('audit_log', 'audit_batch', 'alembic_version')")
 
 
@@ -201,12 +204,14 @@ def upgrade() -> None:
     op.execute("ALTER TABLE audit_batch ALTER COLUMN old_rows SET STORAGE EXTERNAL,"
                " ALTER COLUMN new_rows SET STORAGE EXTERNAL")
     enable_tenant_rls("audit_batch")
-    for ddl in (_SIGNATURE, _replaced(t0003._GUARD, _GUARD_CHANGE), _TRIGGERS, _EXPAND,
-                _replaced(t0003._SEAL, _SEAL_CHANGE), _replaced(t0003._INSTALL, _INSTALL_CHANGE)):
+    op.execute("DROP TRIGGER audit_log_no_direct_insert ON audit_log")
+    for table in _AUDIT_TABLES:
+        op.execute(t0003._in_schema(_APPEND_POLICY.format(table=table)))
+    for ddl in (_SIGNATURE, _EXPAND, _replaced(t0003._SEAL, _SEAL_CHANGE), _replaced(t0003._INSTALL, _INSTALL_CHANGE)):
         op.execute(t0003._in_schema(ddl))
     for event, (probe, batch) in _BATCHES.items():
         op.execute(t0003._in_schema(_CAPTURE.format(event=event, probe=probe, rows=BATCH_ROWS, batch=batch,
-                                                    rows_body=t0003.row_capture_body(event))))
+                                                    rows_body=t0003.row_capture_body(event, "v_rows = 1"))))
 
 
 def downgrade() -> None:
@@ -215,8 +220,11 @@ def downgrade() -> None:
     for event in _BATCHES:
         op.execute(t0003._in_schema(_or_replace(t0003._CAPTURE.format(event=event,
                                                                       body=t0003.row_capture_body(event)))))
-    for ddl in (t0003._SEAL, t0003._GUARD, t0003._INSTALL):
+    for ddl in (t0003._SEAL, t0003._INSTALL):
         op.execute(t0003._in_schema(_or_replace(ddl)))
     op.drop_table("audit_batch")
+    op.execute("DROP POLICY audit_append ON audit_log")
+    op.execute(t0003._in_schema("CREATE TRIGGER audit_log_no_direct_insert BEFORE INSERT ON @S@.audit_log"
+                                " FOR EACH STATEMENT EXECUTE FUNCTION @S@.audit_guard()"))
     op.execute("DROP FUNCTION audit_expand(uuid)")
     op.execute("DROP FUNCTION audit_row_signature(oid)")
