@@ -178,3 +178,27 @@ def test_failed_move_into_external_database_leaves_it_empty(fresh, external_db, 
     assert left == (0,)
     retry = request_move(MoveRequest(tenant.slug, "dedicated", url=url), actor="user:test")
     assert engine.run_move(retry.id).status == "succeeded"
+
+
+def test_a_bulk_statements_unsealed_batch_arrives_as_audit_rows(fresh, topology) -> None:  # type: ignore[no-untyped-def]
+    from tests.audit.support import app_connection, audit_rows
+
+    tenant = fresh("shared")
+    with app_connection(context(tenant.slug), actor="user:importer") as conn:
+        ids = [r[0] for r in conn.execute(
+            "INSERT INTO customers (name) SELECT 'Imported ' || g FROM generate_series(1, 70) g RETURNING id")]
+        conn.commit()
+        assert conn.execute("SELECT count(*) FROM audit_batch").fetchone() == (1,)  # captured, not yet sealed
+    source = Place.of(get_tenant(tenant.slug))
+
+    done = engine.run_move(request_move(MoveRequest(tenant.slug, "schema", "global"), actor="user:test").id)
+
+    assert done.status == "succeeded", done.reason
+    ctx = context(tenant.slug)
+    for row_id in ids:
+        (row,) = audit_rows(ctx, row_id)
+        assert (row["action"], row["actor"], row["new_values"]["id"]) == ("INSERT", "user:importer", str(row_id))
+    assert verify_data_plane(ctx).ok
+    with psycopg.connect(libpq_url(source.admin_url(topology))) as conn:
+        left = conn.execute("SELECT count(*) FROM public.audit_batch WHERE tenant_id = %s", (tenant.id,)).fetchone()
+    assert left == (0,)
