@@ -30,7 +30,7 @@ from core.invoices.tax import rate_on
 from core.rbac.guard import require, require_write
 from core.webhooks.events import invoice_data
 from core.webhooks.outbox import emit, emit_many
-from db.session import tenant_connection, tenant_session
+from db.session import read_rows, tenant_session
 
 MAX_LINES = 200
 CENT = Decimal("0.01")
@@ -402,11 +402,10 @@ def list_invoices(ctx: TenantContext, filters: Filters = Filters(), *, limit: in
     if not 1 <= limit <= 200:
         raise ValidationFailed("limit must be between 1 and 200", details={"limit": "out of range"})
     stmt, params = list_statement(filters, limit=limit + 1, after=_decode(cursor) if cursor else None)
-    with tenant_connection(ctx) as conn:  # Core, not the ORM: a page of plain rows
-        rows = conn.execute(stmt, params).all()
+    rows = read_rows(ctx, stmt, params)  # Core, not the ORM: a page of plain rows, one round trip
     # The amounts come from numeric(18, 2) and numeric(5, 2) columns, already at their scale.
     items = [InvoiceView(*row) for row in rows[:limit]]
-    nxt = _encode(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
+    nxt = _encode(items[-1].created_at, items[-1].id) if len(rows) > limit else None
     return Page(items, nxt)
 
 

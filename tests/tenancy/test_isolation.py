@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import psycopg
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 
 from core.context import Actor
 from core.customers.models import Customer
@@ -16,7 +16,8 @@ from core.invoices.models import Invoice
 from core.spending.models import Expense
 from core.tenancy.registry import context
 from db.bootstrap import libpq_url
-from db.session import tenant_session
+from db.engines import engine_for
+from db.session import read_rows, tenant_session
 
 
 def _fill(slug: str, marker: str) -> None:
@@ -130,3 +131,49 @@ def test_session_context_is_per_transaction(filled: dict[str, object]) -> None:
             assert set(s.scalars(select(Customer.tenant_id))) == {a.tenant_id}
         with tenant_session(b) as s:
             assert set(s.scalars(select(Customer.tenant_id))) == {b.tenant_id}
+
+
+_TENANT_AND_NAME = select(Customer.tenant_id, Customer.name).where(Customer.name.like(bindparam("pattern")))
+
+
+def test_read_rows_is_scoped_like_a_session(filled: dict[str, object], tier: str) -> None:
+    for me, other in (("a", "b"), ("b", "a")):
+        ctx = context(f"{me}-{tier}")
+        rows = read_rows(ctx, _TENANT_AND_NAME, {"pattern": "%customer"})
+        assert rows and {r[0] for r in rows} == {ctx.tenant_id}
+        assert read_rows(ctx, _TENANT_AND_NAME, {"pattern": f"{other}-{tier} customer"}) == []
+
+
+def test_read_rows_binds_hostile_text_as_a_value(filled: dict[str, object]) -> None:
+    ctx = context("a-shared")
+    hostile = "x'); SELECT set_config('app.tenant_id', NULL, false); DROP TABLE customers; --"
+    assert read_rows(ctx, _TENANT_AND_NAME, {"pattern": hostile}) == []
+    assert read_rows(ctx, _TENANT_AND_NAME, {"pattern": "a-shared customer"})  # the table is still there
+
+
+def test_read_rows_leaves_no_stamp_on_pooled_connections(filled: dict[str, object]) -> None:
+    ctx = context("a-shared", Actor("user", "reader"))
+    for _ in range(5):
+        read_rows(ctx, _TENANT_AND_NAME, {"pattern": "%"})
+    engine = engine_for(ctx.database_url)
+    pooled = [engine.raw_connection() for _ in range(engine.pool.checkedin())]  # type: ignore[attr-defined]
+    try:
+        assert pooled
+        for raw in pooled:
+            conn = raw.driver_connection
+            assert conn is not None and not conn.autocommit
+            row = conn.execute("SELECT current_setting('app.tenant_id', true), current_setting('app.actor', true)"
+                               ).fetchone()
+            conn.rollback()
+            assert row in {("", ""), (None, None)}
+    finally:
+        for raw in pooled:
+            raw.close()
+
+
+def test_read_rows_after_a_failed_statement_the_connection_still_serves(filled: dict[str, object]) -> None:
+    ctx = context("b-shared")
+    bad = select(Customer.name).where(Customer.created_at > bindparam("when"))
+    with pytest.raises(psycopg.errors.InvalidDatetimeFormat):
+        read_rows(ctx, bad, {"when": "not a date"})
+    assert read_rows(ctx, _TENANT_AND_NAME, {"pattern": "b-shared customer"})
