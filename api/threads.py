@@ -3,8 +3,9 @@
 Database calls are short and CPU-bound in Python, so a few threads per process serve
 them best: more only contend for the interpreter lock, and every thread hop back to the
 event loop waits longer. On the invoice list benchmark (2 cores, 2 processes, 16
-clients) 40 threads (the default) gave 250-310 requests/s with a p99 of about 210 ms,
-4 threads 440-480 requests/s with a p99 of 65-90 ms. Calls that may wait seconds on a
+clients) 40 threads (anyio's default) gave 250-310 requests/s with a p99 of about 210 ms;
+once a read took one round trip, 8 threads gave 628 requests/s with a p99 of 137 ms, and
+2 threads 651-927 requests/s with a p99 of 47-49 ms. Calls that may wait seconds on a
 model provider (summaries, pre-checks of free-text clauses, invoice writes that run the
 pre-check) get their own, larger pool, so a slow provider never holds the threads the
 rest of the API needs.

@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     max_engines: int = Field(default=64, alias="BOS_MAX_ENGINES")
     # How long an API process trusts what it read about a key and its tenant (core.apikeys.authcache).
     # API worker threads: for database calls (short), and for calls that may wait on a model.
-    api_threads: int = Field(default=4, ge=1, le=64, alias="BOS_API_THREADS")
+    api_threads: int = Field(default=2, ge=1, le=64, alias="BOS_API_THREADS")
     api_model_threads: int = Field(default=16, ge=1, le=256, alias="BOS_API_MODEL_THREADS")
     api_key_cache_seconds: float = Field(default=2.0, ge=0, le=60, alias="BOS_API_KEY_CACHE_SECONDS")
 
