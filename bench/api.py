@@ -3,7 +3,8 @@
 50 tenants with 200,000 invoices in the shared tier. A real uvicorn server on loopback
 serves `GET /api/v1/invoices?limit=50` (API key, RLS, service layer) to 16 concurrent
 clients; the reference is one loop running the endpoint's exact SQL through raw psycopg
-with the same tenant setting. Also measures the raw query with RLS on vs off (alternating
+with the same tenant setting (the stamp and the query as one message, as the endpoint
+sends them). Also measures the raw query with RLS on vs off (alternating
 short runs, median of the pairs).
 
     api req_s=<x> raw_q_s=<y> ratio=<x/y> p99_ms=<z> rls_cost_pct=<c>
@@ -117,7 +118,7 @@ def main() -> int:
         from core.tenancy.registry import context_for
         from db.bootstrap import libpq_url
         from db.embedded import free_port
-        from db.session import control_session
+        from db.session import control_session, stamped_sql, stamped_values
         from db.topology import get_topology
 
         topology = get_topology()
@@ -139,14 +140,17 @@ def main() -> int:
         compiled = stmt.compile(dialect=postgresql.dialect(paramstyle="pyformat"))
         sql, params = str(compiled), compiled.construct_params(values)
 
-        def raw_loop(url: str, seconds: float = 5.0, rls_setting: bool = True) -> float:
-            with psycopg.connect(libpq_url(url)) as conn:
+        # What the endpoint sends (db.session.read_rows): the tenant stamp and the query as
+        # one message, one implicit transaction, values bound by psycopg.
+        endpoint_sql, endpoint_values = stamped_sql(stmt), stamped_values(ctx, values)
+
+        def raw_loop(url: str, seconds: float = 5.0) -> float:
+            with psycopg.connect(libpq_url(url), autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
                 count, started = 0, time.perf_counter()
                 while time.perf_counter() - started < seconds:
-                    with conn.transaction():
-                        if rls_setting:
-                            conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(target.id),))
-                        conn.execute(sql, params).fetchall()
+                    cur = conn.execute(endpoint_sql, endpoint_values)
+                    cur.nextset()
+                    cur.fetchall()
                     count += 1
                 return count / (time.perf_counter() - started)
 

@@ -131,10 +131,16 @@ def tenant_connection(ctx: TenantContext) -> Iterator[Connection]:
 
 
 @functools.lru_cache(maxsize=256)
-def _stamped_sql(statement: Select[Any]) -> str:
-    """The stamp and `statement` as one two-statement text (compiled once per statement
-    object: callers pass statements they build once and keep)."""
+def stamped_sql(statement: Select[Any]) -> str:
+    """The text `read_rows` sends: the stamp and `statement` as two statements (compiled
+    once per statement object: callers pass statements they build once and keep)."""
     return _SET_CONTEXT_DRIVER + "; " + str(statement.compile(dialect=_DIALECT))
+
+
+def stamped_values(ctx: TenantContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The values for `stamped_sql`: the tenant context's and the statement's."""
+    return {"bos_tenant": str(ctx.tenant_id), "bos_actor": str(ctx.actor), "bos_request": ctx.request_id,
+            "bos_path": search_path_for(ctx.schema), **params}
 
 
 def read_rows(ctx: TenantContext, statement: Select[Any], params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
@@ -147,15 +153,13 @@ def read_rows(ctx: TenantContext, statement: Select[Any], params: Mapping[str, A
     commit) this halves the driver's work per read on a busy API; the price is a plan per
     call instead of a prepared one, which costs the server less than the round trips did.
     """
-    values = {"bos_tenant": str(ctx.tenant_id), "bos_actor": str(ctx.actor), "bos_request": ctx.request_id,
-              "bos_path": search_path_for(ctx.schema), **params}
     raw = engine_for(ctx.database_url).raw_connection()
     try:
         conn: psycopg.Connection[Any] = raw.driver_connection  # type: ignore[assignment]
         conn.autocommit = True  # no BEGIN/COMMIT round trips: the message is its own transaction
         try:
             with psycopg.ClientCursor(conn) as cur:
-                cur.execute(_stamped_sql(statement), values)
+                cur.execute(stamped_sql(statement), stamped_values(ctx, params))
                 cur.nextset()
                 return cur.fetchall()
         finally:
