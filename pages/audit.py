@@ -8,10 +8,20 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from core.audit.service import AuditEvent, AuditFilter, actions, actors, diff, export_csv, list_events, tables
+from core.audit.service import (
+    AuditEvent,
+    AuditFilter,
+    actions,
+    actors,
+    diff,
+    export_csv,
+    list_events,
+    pending_bulk_changes,
+    tables,
+)
 from core.rbac.guard import can
 from ui.guard import page_guard
-from ui.session import tr
+from ui.session import lang, tr
 
 PAGE_SIZE = 50
 ctx = page_guard("audit.read")
@@ -20,6 +30,8 @@ today = dt.datetime.now(zone).date()
 
 st.title(tr("audit.title"))
 st.caption(tr("audit.caption"))
+if pending := pending_bulk_changes(ctx):
+    st.info(tr("audit.pending_bulk", count=f"{pending:,}".replace(",", "." if lang() == "id" else ",")))
 
 people = actors(ctx)
 c1, c2, c3, c4 = st.columns(4)

@@ -274,6 +274,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "audit.action.delete": {"id": "Hapus", "en": "Delete"},
     "audit.dates": {"id": "Tanggal", "en": "Dates"},
     "audit.empty": {"id": "Tidak ada kejadian yang cocok dengan filter.", "en": "No events match the filters."},
+    "audit.pending_bulk": {
+        "id": "{count} perubahan dari operasi massal sedang dicatat; akan muncul di sini dalam beberapa detik.",
+        "en": "{count} changes from bulk operations are being recorded; they appear here within seconds."},
     "audit.col.time": {"id": "Waktu", "en": "Time"},
     "audit.col.person": {"id": "Orang", "en": "Person"},
     "audit.col.action": {"id": "Tindakan", "en": "Action"},

@@ -166,3 +166,17 @@ def test_tenant_b_neither_sees_nor_expands_tenant_a_batches(tenants: dict[str, o
     assert _batches(a) == 1
     seal(a)
     assert _batches(a) == 0
+
+
+def test_pending_bulk_changes_are_counted_per_tenant(tenants: dict[str, object], tier: str) -> None:
+    from core.audit.service import pending_bulk_changes
+    from core.rbac.permissions import SYSTEM_ROLES
+
+    a, b = (context(f"{x}-{tier}").acting_as(Actor("user", "auditor"), "admin", SYSTEM_ROLES["admin"])
+            for x in ("a", "b"))
+    with app_connection(a) as conn:
+        conn.execute("INSERT INTO customers (name) SELECT 'Counted ' || g FROM generate_series(1, %s) g", (BULK,))
+        conn.commit()
+    assert (pending_bulk_changes(a), pending_bulk_changes(b)) == (BULK, 0)
+    seal(a)
+    assert pending_bulk_changes(a) == 0

@@ -82,3 +82,21 @@ def test_staff_has_no_audit_page_and_a_deep_link_is_refused(tenants: dict[str, o
     [refusal] = [e.value for e in page.error]
     assert "audit.read" in refusal
     assert not page.title and not page.dataframe and not page.get("download_button")
+
+
+def test_the_page_says_when_bulk_changes_are_still_being_recorded(admin: str) -> None:
+    from core.audit.chain import seal
+    from tests.audit.support import app_connection
+
+    ctx = context("a-shared")
+    with app_connection(ctx, actor="user:importer") as conn:
+        conn.execute("INSERT INTO customers (name) SELECT 'Bulk page ' || g FROM generate_series(1, 1200) g")
+        conn.commit()
+    at = _login(admin)
+    at.switch_page("pages/audit.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert t("audit.pending_bulk", LANG, count="1.200") in [i.value for i in at.info]
+    seal(ctx)
+    at.run()
+    assert not [i for i in at.info if i.value == t("audit.pending_bulk", LANG, count="1.200")]
