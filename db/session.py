@@ -29,13 +29,6 @@ _SET_CONTEXT = text(
     "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.actor', :actor, true),"
     " set_config('app.request_id', :request, true), set_config('search_path', :path, true)"
 )
-
-
-# The same stamp in the driver's own parameter style, for `read_rows`.
-_SET_CONTEXT_DRIVER = (
-    "SELECT set_config('app.tenant_id', %(bos_tenant)s, true), set_config('app.actor', %(bos_actor)s, true),"
-    " set_config('app.request_id', %(bos_request)s, true), set_config('search_path', %(bos_path)s, true)"
-)
 _DIALECT = PGDialect_psycopg()  # type: ignore[no-untyped-call]
 
 
@@ -134,13 +127,15 @@ def tenant_connection(ctx: TenantContext) -> Iterator[Connection]:
 def stamped_sql(statement: Select[Any]) -> str:
     """The text `read_rows` sends: the stamp and `statement` as two statements (compiled
     once per statement object: callers pass statements they build once and keep)."""
-    return _SET_CONTEXT_DRIVER + "; " + str(statement.compile(dialect=_DIALECT))
+    return str(_SET_CONTEXT.compile(dialect=_DIALECT)) + "; " + str(statement.compile(dialect=_DIALECT))
 
 
 def stamped_values(ctx: TenantContext, params: Mapping[str, Any]) -> dict[str, Any]:
     """The values for `stamped_sql`: the tenant context's and the statement's."""
-    return {"bos_tenant": str(ctx.tenant_id), "bos_actor": str(ctx.actor), "bos_request": ctx.request_id,
-            "bos_path": search_path_for(ctx.schema), **params}
+    values = _context_params(ctx)
+    if clash := values.keys() & params.keys():
+        raise ValueError(f"parameter names reserved for the tenant stamp: {sorted(clash)}")
+    return {**values, **params}
 
 
 def read_rows(ctx: TenantContext, statement: Select[Any], params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
