@@ -15,7 +15,7 @@ two modes interleaved and alternating which goes first, medians kept. Next to th
 (elapsed time, which includes every fsync) the same ratios are given per CPU second of the
 server process, a figure other processes' load on a shared machine cannot move. A bulk
 statement is captured as one batch row holding each changed row's text (migration t0010);
-what that serialisation costs is measured apart, next to what jsonb would cost. Expanding
+what that serialisation costs is measured apart, next to what json would cost. Expanding
 batches and sealing the chain are not on the writer's path (a job does both); their rate
 is reported too.
 The last line is
@@ -150,7 +150,7 @@ class Bench:
     def breakdown(self, rows: int = 30_000) -> dict[str, float]:
         """Where the bulk overhead goes, in microseconds per row: writing each row's record
         as text (what a bulk statement's capture stores), and, for comparison, serialising
-        it to jsonb (what the per-row capture does, and the sealer does later)."""
+        it to json (what the per-row capture does, and the sealer does later)."""
         a = self.admin
         a.execute("BEGIN")
         a.execute("SELECT set_config('app.tenant_id', %s, true)", (self.tenant,))
@@ -164,9 +164,9 @@ class Bench:
 
         scan = min(timed("SELECT count(*) FROM sample s") for _ in range(3))
         as_text = min(timed("SELECT count(s::text) FROM sample s") for _ in range(3)) - scan
-        as_jsonb = min(timed("SELECT count(to_jsonb(s)) FROM sample s") for _ in range(3)) - scan
+        as_json = min(timed("SELECT count(to_json(s)) FROM sample s") for _ in range(3)) - scan
         a.execute("ROLLBACK")
-        return {"text": as_text, "jsonb": as_jsonb}
+        return {"text": as_text, "json": as_json}
 
     def seal_rate(self, bulk_rows: int = 20_000) -> tuple[int, float]:
         """Rows sealed per second: the single-row statements' audit rows, and one bulk
@@ -269,7 +269,7 @@ def main() -> int:
                    - 1e6 / statistics.median(r.wall for r in runs["bulk"][False]))
         parts = bench.breakdown()
         print(f"bulk overhead {per_row:.1f} us/row; a bulk statement's capture writes each row's record as text "
-              f"({parts['text']:.1f} us, measured apart; to_jsonb would cost {parts['jsonb']:.1f} us) into one batch "
+              f"({parts['text']:.1f} us, measured apart; to_json would cost {parts['json']:.1f} us) into one batch "
               "row; the rest is the transition table and storing the batch")
         sealed, seal_rate = bench.seal_rate()
         print(f"sealing (job, off the write path): {sealed} pending rows expanded and chained"

@@ -2,8 +2,9 @@
 (directly, or through an `audit_batch` row for a bulk statement).
 
 Defined by migration t0003 (which also creates the triggers, the hash function and the
-sealer); the model mirrors it so the metadata knows every tenant table. Never written
-through the ORM: rows come from the capture triggers, chain columns from `audit_seal`.
+sealer; t0011 made the values json and the action a domain); the model mirrors it so the
+metadata knows every tenant table. Never written through the ORM: rows come from the
+capture triggers, chain columns from `audit_seal`.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Identity, Index, LargeBinary, String, Text, text
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy import BigInteger, DateTime, Identity, Index, LargeBinary, String, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSON, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import CURRENT_TENANT_SQL, TenantBase
@@ -22,8 +23,6 @@ from db.base import CURRENT_TENANT_SQL, TenantBase
 class AuditLog(TenantBase):
     __tablename__ = "audit_log"
     __table_args__ = (
-        CheckConstraint("action IN ('INSERT', 'UPDATE', 'DELETE')", name="action"),
-        CheckConstraint("(chain_seq IS NULL) = (hash IS NULL)", name="sealed"),
         Index("uq_audit_log_tenant_id_chain_seq", "tenant_id", "chain_seq", unique=True,
               postgresql_where=text("chain_seq IS NOT NULL")),
         Index("ix_audit_log_pending", "tenant_id", "id", postgresql_where=text("chain_seq IS NULL")),
@@ -36,11 +35,11 @@ class AuditLog(TenantBase):
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False,
                                                      server_default=text("statement_timestamp()"))
     actor: Mapped[str] = mapped_column(Text, nullable=False)
-    action: Mapped[str] = mapped_column(String(6), nullable=False)
+    action: Mapped[str] = mapped_column(String(6), nullable=False)  # domain audit_action
     table_name: Mapped[str] = mapped_column(Text, nullable=False)
     row_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
-    old_values: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    new_values: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    old_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    new_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     request_id: Mapped[str | None] = mapped_column(Text)
     chain_seq: Mapped[int | None] = mapped_column(BigInteger)
     prev_hash: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -55,7 +54,6 @@ class AuditBatch(TenantBase):
 
     __tablename__ = "audit_batch"
     __table_args__ = (
-        CheckConstraint("action IN ('INSERT', 'UPDATE', 'DELETE')", name="action"),
         Index("ix_audit_batch_tenant_id_id", "tenant_id", "id"),
     )
 
@@ -64,7 +62,7 @@ class AuditBatch(TenantBase):
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False,
                                                      server_default=text("statement_timestamp()"))
     actor: Mapped[str] = mapped_column(Text, nullable=False)
-    action: Mapped[str] = mapped_column(String(6), nullable=False)
+    action: Mapped[str] = mapped_column(String(6), nullable=False)  # domain audit_action
     table_name: Mapped[str] = mapped_column(Text, nullable=False)
     request_id: Mapped[str | None] = mapped_column(Text)
     columns: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)

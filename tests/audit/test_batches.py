@@ -42,7 +42,8 @@ def _customer(conn: psycopg.Connection[Any]) -> uuid.UUID:
 
 
 def _jsonb(conn: psycopg.Connection[Any], table: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
-    """The rows as the per-row path serialises them (to_jsonb, in this session's settings)."""
+    """The rows' values as the per-row path records them, in this session's settings (read
+    back as Python values, its json and this jsonb compare equal)."""
     query = sql.SQL("SELECT t.id, to_jsonb(t) FROM {} t WHERE t.id = ANY(%s)").format(sql.Identifier(table))
     return {uuid.UUID(str(i)): j for i, j in conn.execute(query, (ids,))}
 

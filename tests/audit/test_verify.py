@@ -73,7 +73,7 @@ def test_edited_row_is_caught(fresh_tenant: Callable[[str, str], Tenant], tier: 
     fresh_tenant(slug, tier)
     _write(slug)
     assert _verify(slug)[0] == 0
-    _tamper(slug, "UPDATE {log} SET new_values = jsonb_set(new_values, '{{name}}', '\"Forged\"') "
+    _tamper(slug, "UPDATE {log} SET new_values = jsonb_set(new_values::jsonb, '{{name}}', '\"Forged\"')::json "
                   "WHERE chain_seq = 2 AND id IN (SELECT id FROM mine)")
     code, out = _verify(slug)
     assert code == 1
