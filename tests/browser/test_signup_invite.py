@@ -86,6 +86,13 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))  # the viewport: Streamlit scrolls inside it
 
 
+def open_page(page: Page, title: str) -> None:
+    """Click a sidebar link once the current script run is over (a click during a run, as
+    after a reload, may be overtaken by that run and leave the page where it was)."""
+    page.wait_for_function(_IDLE, timeout=WAIT)
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).click()
+
+
 def field(page: Page, label: str) -> Any:
     return page.get_by_label(label, exact=True)
 
@@ -147,7 +154,7 @@ def test_sign_up_invite_and_sign_in_as_staff(site: tuple[str, Catcher], browser:
     expect(admin.get_by_role("heading", name=company).first).to_be_visible(timeout=WAIT)
 
     # 3. Invite a Staff member.
-    admin.locator('[data-testid="stSidebarNav"] a').filter(has_text=tr("nav.members")).click()
+    open_page(admin, tr("nav.members"))
     expect(admin.get_by_role("heading", name=tr("members.title")).first).to_be_visible(timeout=WAIT)
     invite = admin.locator('[data-testid="stForm"]')
     invite.get_by_label(tr("members.invite_email"), exact=True).fill(staff_email)
@@ -187,7 +194,7 @@ def test_sign_up_invite_and_sign_in_as_staff(site: tuple[str, Catcher], browser:
     assert admin_only_titles(), "expected at least one admin-only page in the navigation"
     assert not admin_only_titles() & titles, titles
     shot(member, "09-staff-home")
-    member.locator('[data-testid="stSidebarNav"] a').filter(has_text=tr("nav.members")).click()
+    open_page(member, tr("nav.members"))
     expect(member.get_by_role("heading", name=tr("members.title")).first).to_be_visible(timeout=WAIT)
     expect(member.get_by_text(tr("members.caption", count=2, company=company))).to_be_visible(timeout=WAIT)
     assert member.get_by_role("button", name=tr("members.invite_submit")).count() == 0
