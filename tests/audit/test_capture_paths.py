@@ -135,3 +135,34 @@ def test_no_trigger_may_add_a_sealed_row(tenants: dict[str, object]) -> None:
         admin.execute("SELECT set_config('app.tenant_id', %s, true)", (str(ctx.tenant_id),))
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
             admin.execute("INSERT INTO customers (name) VALUES ('Forged')")
+
+
+def test_binary_and_vector_columns_stay_out_of_the_values(fresh_tenant: Callable[[str, str], Tenant]) -> None:
+    """A table with a bytea or vector column keeps the per-row path at any size, and its
+    audit rows hold every other column."""
+    tenant = fresh_tenant(f"audit-skip-{uuid.uuid4().hex[:6]}", "schema")
+    ctx = context(tenant.slug)
+    schema = sql.Identifier(ctx.schema or "public")
+    with admin_connection(ctx.slug) as admin:
+        admin.execute(sql.SQL("CREATE TABLE {}.scans (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), tenant_id uuid"
+                              " NOT NULL, label text, picture bytea, embedding vector(3))").format(schema))
+        admin.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {}.scans TO bos_app").format(schema))
+        admin.execute(sql.SQL("SELECT {}.audit_install_triggers(%s)").format(schema), (ctx.schema,))
+    with app_connection(ctx, actor="user:scanner") as conn:
+        for rows in (1, 70):
+            insert = _run(conn, "INSERT INTO scans (tenant_id, label, picture, embedding) SELECT %s, 'scan ' || g,"
+                          " '\\xdeadbeef', '[1,2,3]' FROM generate_series(1, %s) g", ctx.tenant_id, rows)
+            assert _written(ctx, insert) == (rows, 0)
+        for where, rows in (("label = 'scan 1'", 2), ("true", 71)):
+            assert _written(ctx, _run(conn, f"UPDATE scans SET label = label || '!' WHERE {where}")) == (rows, 0)
+        delete = _run(conn, "DELETE FROM scans")
+        assert _written(ctx, delete) == (71, 0)
+    with admin_connection(ctx.slug) as admin:
+        values = admin.execute(sql.SQL("SELECT old_values, new_values FROM {} WHERE table_name = 'scans'")
+                               .format(audit_table(ctx))).fetchall()
+    assert len(values) == 1 + 70 + 2 + 71 + 71
+    for old, new in values:
+        for image in (old, new):
+            assert image is None or set(image) == {"id", "tenant_id", "label"}
+    seal(ctx)
+    assert verify_data_plane(ctx).ok
