@@ -44,3 +44,15 @@ def audit_rows(ctx: TenantContext, row_id: object) -> list[dict[str, Any]]:
     with admin_connection(ctx.slug) as conn, conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
         cur.execute(sql.SQL("SELECT * FROM {} WHERE row_id = %s ORDER BY id").format(audit_table(ctx)), (row_id,))
         return list(cur.fetchall())
+
+
+def create_audited_table(ctx: TenantContext, name: str, columns: str) -> None:
+    """A table in the tenant's schema with `id uuid` and `tenant_id` before `columns`, open
+    to the app role and given the audit triggers (as a migration would)."""
+    schema = sql.Identifier(ctx.schema or "public")
+    with admin_connection(ctx.slug) as admin:
+        admin.execute(sql.SQL("CREATE TABLE {}.{} (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),"
+                              " tenant_id uuid NOT NULL, {})").format(schema, sql.Identifier(name), sql.SQL(columns)))
+        admin.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {}.{} TO bos_app").format(
+            schema, sql.Identifier(name)))
+        admin.execute(sql.SQL("SELECT {}.audit_install_triggers(%s)").format(schema), (ctx.schema or "public",))

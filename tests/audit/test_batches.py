@@ -19,7 +19,7 @@ from core.audit.verify import verify_data_plane
 from core.context import Actor, TenantContext
 from core.tenancy.models import Tenant
 from core.tenancy.registry import context
-from tests.audit.support import admin_connection, app_connection, audit_rows
+from tests.audit.support import admin_connection, app_connection, audit_rows, create_audited_table
 
 BULK = 70  # above the batch threshold (t0010.BATCH_ROWS = 64)
 INVOICES = ("INSERT INTO invoices (number, customer_id, issue_date, due_date, status, subtotal, discount_amount,"
@@ -110,11 +110,7 @@ def test_a_table_changed_between_capture_and_seal(fresh_tenant: Callable[[str, s
     tenant = fresh_tenant(f"batch-ddl-{uuid.uuid4().hex[:6]}", "schema")
     ctx = context(tenant.slug)
     schema = sql.Identifier(ctx.schema or "public")
-    with admin_connection(ctx.slug) as admin:
-        admin.execute(sql.SQL("CREATE TABLE {}.imports (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),"
-                              " tenant_id uuid NOT NULL, label text, amount numeric(12,2), day date)").format(schema))
-        admin.execute(sql.SQL("GRANT SELECT, INSERT ON {}.imports TO bos_app").format(schema))
-        admin.execute(sql.SQL("SELECT {}.audit_install_triggers(%s)").format(schema), (ctx.schema,))
+    create_audited_table(ctx, "imports", "label text, amount numeric(12,2), day date")
     with app_connection(ctx, actor="user:importer") as conn:
         ids = [r[0] for r in conn.execute(
             "INSERT INTO imports (tenant_id, label, amount, day) SELECT %s, 'row ' || g, g * 1.5,"

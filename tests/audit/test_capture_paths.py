@@ -19,7 +19,7 @@ from core.audit.verify import verify_data_plane
 from core.context import Actor, TenantContext
 from core.tenancy.models import Tenant
 from core.tenancy.registry import context
-from tests.audit.support import admin_connection, app_connection, audit_table
+from tests.audit.support import admin_connection, app_connection, audit_table, create_audited_table
 
 CUSTOMERS = "INSERT INTO customers (name) SELECT %s || g FROM generate_series(1, %s) g"
 
@@ -142,12 +142,7 @@ def test_binary_and_vector_columns_stay_out_of_the_values(fresh_tenant: Callable
     audit rows hold every other column."""
     tenant = fresh_tenant(f"audit-skip-{uuid.uuid4().hex[:6]}", "schema")
     ctx = context(tenant.slug)
-    schema = sql.Identifier(ctx.schema or "public")
-    with admin_connection(ctx.slug) as admin:
-        admin.execute(sql.SQL("CREATE TABLE {}.scans (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), tenant_id uuid"
-                              " NOT NULL, label text, picture bytea, embedding vector(3))").format(schema))
-        admin.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {}.scans TO bos_app").format(schema))
-        admin.execute(sql.SQL("SELECT {}.audit_install_triggers(%s)").format(schema), (ctx.schema,))
+    create_audited_table(ctx, "scans", "label text, picture bytea, embedding vector(3)")
     with app_connection(ctx, actor="user:scanner") as conn:
         for rows in (1, 70):
             insert = _run(conn, "INSERT INTO scans (tenant_id, label, picture, embedding) SELECT %s, 'scan ' || g,"
