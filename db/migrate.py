@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
@@ -60,6 +61,13 @@ def script_directory(tree: str) -> ScriptDirectory:
         if tree not in _scripts:
             _scripts[tree] = ScriptDirectory.from_config(cfg)
         return _scripts[tree]
+
+
+def revision_module(tree: str, revision: str) -> ModuleType:
+    """The loaded module of one migration, for a later migration that reuses its SQL."""
+    script = script_directory(tree).get_revision(revision)
+    assert script is not None, f"no {tree} migration {revision}"
+    return script.module
 
 
 def reset_script_cache() -> None:

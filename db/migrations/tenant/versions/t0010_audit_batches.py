@@ -24,15 +24,13 @@ Revises: t0009
 Create Date: 2026-12-02
 """
 
-import importlib.util
 from collections.abc import Sequence
-from pathlib import Path
-from types import ModuleType
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
+from db.migrate import revision_module
 from db.rls import enable_tenant_rls
 
 revision: str = "t0010"
@@ -41,15 +39,6 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 BATCH_ROWS = 64
-
-
-def _t0003() -> ModuleType:
-    """The audit migration t0003, whose per-row capture and functions this one extends."""
-    spec = importlib.util.spec_from_file_location("bos_tenant_t0003", Path(__file__).with_name("t0003_audit_log.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 _SIGNATURE = """
@@ -181,7 +170,7 @@ def _replaced(ddl: str, change: tuple[str, str]) -> str:
 
 
 def upgrade() -> None:
-    t0003 = _t0003()
+    t0003 = revision_module("tenant", "t0003")
     op.create_table(
         "audit_batch",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
@@ -215,7 +204,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    t0003 = _t0003()
+    t0003 = revision_module("tenant", "t0003")
     op.execute("SELECT audit_expand(NULL)")  # pending batches become audit rows first
     for event in _BATCHES:
         op.execute(t0003._in_schema(_or_replace(t0003._CAPTURE.format(event=event,

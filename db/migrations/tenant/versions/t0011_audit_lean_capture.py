@@ -24,27 +24,16 @@ Revises: t0010
 Create Date: 2026-12-02
 """
 
-import importlib.util
 from collections.abc import Sequence
-from pathlib import Path
-from types import ModuleType
 
 from alembic import op
+
+from db.migrate import revision_module
 
 revision: str = "t0011"
 down_revision: str | Sequence[str] | None = "t0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-
-def _t0010() -> ModuleType:
-    """The migration t0010 (bulk batches), whose capture and functions this one changes."""
-    spec = importlib.util.spec_from_file_location("bos_tenant_t0010",
-                                                  Path(__file__).with_name("t0010_audit_batches.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 _COLUMNS = ("INSERT INTO @S@.audit_log (tenant_id, actor, action, table_name, row_id, old_values, new_values,"
@@ -165,8 +154,8 @@ def _swap(ddl: str, change: tuple[str, str]) -> str:
 
 
 def upgrade() -> None:
-    t0010 = _t0010()
-    t0003 = t0010._t0003()
+    t0010 = revision_module("tenant", "t0010")
+    t0003 = revision_module("tenant", "t0003")
 
     def run(ddl: str) -> None:
         op.execute(t0003._in_schema(ddl))
@@ -191,8 +180,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    t0010 = _t0010()
-    t0003 = t0010._t0003()
+    t0010 = revision_module("tenant", "t0010")
+    t0003 = revision_module("tenant", "t0003")
 
     def run(ddl: str) -> None:
         op.execute(t0003._in_schema(ddl))
