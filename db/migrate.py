@@ -28,9 +28,9 @@ from db.session import search_path_for
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 TREES = ("control", "tenant")
 # Tables the runtime role may only read and append to (never update or delete).
-APPEND_ONLY_TABLES = frozenset({"audit_log", "audit_batch", "control_audit_log"})
+APPEND_ONLY_TABLES = frozenset({"audit_log", "audit_pending", "audit_batch", "control_audit_log"})
 # Tenant tables without audit triggers (the audit's own, Alembic's), as an SQL list.
-UNAUDITED_TABLES_SQL = "('audit_log', 'audit_batch', 'alembic_version')"
+UNAUDITED_TABLES_SQL = "('audit_log', 'audit_batch', 'audit_pending', 'alembic_version')"
 
 _scripts: dict[str, ScriptDirectory] = {}
 _configs: dict[str, Config] = {}

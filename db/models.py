@@ -8,7 +8,7 @@ from core.ai.models import AiBreaker, AiBudget, AiPrice, AiTenantSetting, AiUsag
 from core.ai.precheck import models as _precheck_models  # noqa: F401
 from core.ai.rag import models as _rag_models  # noqa: F401
 from core.apikeys.models import ApiKey
-from core.audit.models import AuditLog
+from core.audit.models import AuditLog, AuditPending
 from core.billing.plans import Plan
 from core.customers.models import Customer
 from core.employees.models import Employee
@@ -33,6 +33,7 @@ __all__ = [
     "AiUsage",
     "ApiKey",
     "AuditLog",
+    "AuditPending",
     "ControlBase",
     "Customer",
     "Employee",

@@ -34,7 +34,7 @@ def _tenant_contexts(job: str, *, pending_audit_only: bool = False) -> Iterator[
     actor = Actor("job", job)
     tenants = [t for t in list_tenants() if t.status not in skip]
     if pending_audit_only:
-        due = (tenants_with_rows(tenants, "audit_log", "chain_seq IS NULL")
+        due = (tenants_with_rows(tenants, "audit_pending", "true")
                | tenants_with_rows(tenants, "audit_batch", "true"))
         tenants = [t for t in tenants if t.id in due]
     for tenant in tenants:

@@ -1,9 +1,9 @@
 """The data-plane hash chain: sealing pending audit rows, and anchoring the chain's head.
 
-Capture triggers write audit rows without chain columns, so writers never wait for each
-other. `seal(ctx)` calls the database's `audit_seal` (SECURITY DEFINER, advisory lock per
-tenant): pending rows get the next `chain_seq` in seal order and
-`hash = sha256(prev_hash || canonical content)`. A job seals every few seconds, and
+Capture triggers write audit rows to `audit_pending`, without chain columns, so writers
+never wait for each other. `seal(ctx)` calls the database's `audit_seal` (SECURITY
+DEFINER, advisory lock per tenant): it moves pending rows into `audit_log`, each with the
+next `chain_seq` in seal order and `hash = sha256(prev_hash || canonical content)`. A job seals every few seconds, and
 `bos audit verify` seals before it checks.
 
 `anchor(ctx)` copies the head of the tenant's data-plane chain (seq and hash) into its

@@ -1,10 +1,11 @@
-"""The data-plane audit log: one row per changed row, written by database triggers
-(directly, or through an `audit_batch` row for a bulk statement).
+"""The data-plane audit log: one row per changed row, written by database triggers into
+`audit_pending` (directly, or through an `audit_batch` row for a bulk statement), and
+moved into `audit_log` by `audit_seal`, which chains it.
 
-Defined by migration t0003 (which also creates the triggers, the hash function and the
-sealer; t0011 made the values json and the action a domain); the model mirrors it so the
-metadata knows every tenant table. Never written through the ORM: rows come from the
-capture triggers, chain columns from `audit_seal`.
+Defined by migrations t0003 (the log, the triggers, the hash function and the sealer),
+t0010 (batches), t0011 (json values, the action a domain) and t0012 (pending rows apart);
+the models mirror them so the metadata knows every tenant table. Never written through
+the ORM.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from db.base import CURRENT_TENANT_SQL, TenantBase
 
 
 class AuditLog(TenantBase):
+    """Sealed audit rows, each with its place in the tenant's hash chain."""
+
     __tablename__ = "audit_log"
     __table_args__ = (
-        Index("uq_audit_log_tenant_id_chain_seq", "tenant_id", "chain_seq", unique=True,
-              postgresql_where=text("chain_seq IS NOT NULL")),
-        Index("ix_audit_log_pending", "tenant_id", "id", postgresql_where=text("chain_seq IS NULL")),
+        Index("uq_audit_log_tenant_id_chain_seq", "tenant_id", "chain_seq", unique=True),
         Index("ix_audit_log_occurred_at", "occurred_at", postgresql_using="brin"),
     )
 
@@ -41,9 +42,29 @@ class AuditLog(TenantBase):
     old_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     new_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     request_id: Mapped[str | None] = mapped_column(Text)
-    chain_seq: Mapped[int | None] = mapped_column(BigInteger)
+    chain_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
     prev_hash: Mapped[bytes | None] = mapped_column(LargeBinary)
-    hash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class AuditPending(TenantBase):
+    """Audit rows not sealed yet (seconds, normally); their ids come from the log's sequence
+    and stay the same when `audit_seal` moves them into `audit_log`."""
+
+    __tablename__ = "audit_pending"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True,
+                                    server_default=text("nextval('audit_log_id_seq'::regclass)"))
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False,
+                                                     server_default=text("statement_timestamp()"))
+    actor: Mapped[str] = mapped_column(Text, nullable=False)
+    action: Mapped[str] = mapped_column(String(6), nullable=False)  # domain audit_action
+    table_name: Mapped[str] = mapped_column(Text, nullable=False)
+    row_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    old_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    new_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    request_id: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditBatch(TenantBase):

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select, text
 
 from core.audit.chain import qualified
-from core.audit.models import AuditBatch, AuditLog
+from core.audit.models import AuditBatch, AuditLog, AuditPending
 from core.context import TenantContext
 from core.csv_export import to_csv
 from core.employees.service import SALARY_FIELDS
@@ -99,36 +99,38 @@ def _bounds(ctx: TenantContext, flt: AuditFilter) -> tuple[dt.datetime | None, d
     return start, end
 
 
-def _data_query(ctx: TenantContext, flt: AuditFilter) -> Select[AuditLog]:
+def _data_query(ctx: TenantContext, flt: AuditFilter, model: type[AuditLog] | type[AuditPending]) -> Select[Any]:
     start, end = _bounds(ctx, flt)
-    q = select(AuditLog).where(AuditLog.tenant_id == ctx.tenant_id)
+    q = select(model).where(model.tenant_id == ctx.tenant_id)
     if flt.actor:
-        q = q.where(AuditLog.actor == flt.actor)
+        q = q.where(model.actor == flt.actor)
     if flt.table:
-        q = q.where(AuditLog.table_name == flt.table)
+        q = q.where(model.table_name == flt.table)
     if flt.action:
-        q = q.where(AuditLog.action == flt.action)
+        q = q.where(model.action == flt.action)
     if start:
-        q = q.where(AuditLog.occurred_at >= start)
+        q = q.where(model.occurred_at >= start)
     if end:
-        q = q.where(AuditLog.occurred_at < end)
+        q = q.where(model.occurred_at < end)
     return q
 
 
 def _data_events(ctx: TenantContext, flt: AuditFilter, limit: int) -> list[AuditEvent]:
     """Newest first: rows not sealed yet (the sealer's queue), then the chain from its head
-    backwards. Both walk an index; the log is never sorted as a whole."""
-    q = _data_query(ctx, flt)
+    backwards. Both walk an index; the log is never sorted as a whole. A row sealed between
+    the two reads is in both: it is shown once, sealed."""
     with tenant_session(ctx) as s:
-        pending = s.scalars(q.where(AuditLog.chain_seq.is_(None)).order_by(AuditLog.id.desc()).limit(limit)).all()
-        sealed = s.scalars(q.where(AuditLog.chain_seq.is_not(None)).order_by(AuditLog.chain_seq.desc())
-                           .limit(limit)).all()
-    return [_data_event(r) for r in [*pending, *sealed][:limit]]
+        pending = s.scalars(_data_query(ctx, flt, AuditPending).order_by(AuditPending.id.desc()).limit(limit)).all()
+        sealed = s.scalars(_data_query(ctx, flt, AuditLog).order_by(AuditLog.chain_seq.desc()).limit(limit)).all()
+    sealed_ids = {r.id for r in sealed}
+    rows = [*(r for r in pending if r.id not in sealed_ids), *sealed]
+    return [_data_event(r) for r in rows[:limit]]
 
 
-def _data_event(r: AuditLog) -> AuditEvent:
+def _data_event(r: AuditLog | AuditPending) -> AuditEvent:
     return AuditEvent("data", r.id, r.occurred_at, r.actor, r.action, r.table_name,
-                      str(r.row_id) if r.row_id else None, r.old_values, r.new_values, r.request_id, r.chain_seq)
+                      str(r.row_id) if r.row_id else None, r.old_values, r.new_values, r.request_id,
+                      r.chain_seq if isinstance(r, AuditLog) else None)
 
 
 def _control_events(ctx: TenantContext, flt: AuditFilter, limit: int) -> list[AuditEvent]:
@@ -193,9 +195,12 @@ def get_event(ctx: TenantContext, key: str) -> AuditEvent | None:
     if not raw_id.isdigit():
         return None
     if source == "data":
+        # Pending first: a row sealed in between is then found in the log.
         with tenant_session(ctx) as s:
-            r = s.scalars(select(AuditLog).where(AuditLog.tenant_id == ctx.tenant_id,
-                                                 AuditLog.id == int(raw_id))).one_or_none()
+            r: AuditLog | AuditPending | None = s.get(AuditPending, (ctx.tenant_id, int(raw_id)))
+            if r is None:
+                r = s.scalars(select(AuditLog).where(AuditLog.tenant_id == ctx.tenant_id,
+                                                     AuditLog.id == int(raw_id))).one_or_none()
         return redact(ctx, _data_event(r)) if r is not None else None
     if source == "control":
         with control_session() as s:
@@ -226,9 +231,11 @@ def actors(ctx: TenantContext) -> dict[str, str]:
     as {actor: label}, labels from the user directory where the actor is a user."""
     require(ctx, "audit.read")
     with tenant_session(ctx) as s:
-        seen = set(s.execute(text(f"SELECT DISTINCT actor FROM (SELECT actor FROM {qualified(ctx, 'audit_log')}"
-                                  " WHERE tenant_id = :t ORDER BY id DESC LIMIT 5000) recent"),
-                             {"t": ctx.tenant_id}).scalars())
+        seen = set(s.execute(text(
+            f"SELECT DISTINCT actor FROM (SELECT actor FROM {qualified(ctx, 'audit_log')}"
+            " WHERE tenant_id = :t ORDER BY id DESC LIMIT 5000) recent"
+            f" UNION SELECT DISTINCT actor FROM {qualified(ctx, 'audit_pending')} WHERE tenant_id = :t"),
+            {"t": ctx.tenant_id}).scalars())
     with control_session() as s:
         seen.update(s.execute(text("SELECT DISTINCT actor FROM (SELECT actor FROM control_audit_log"
                                    " WHERE chain_key = :k ORDER BY id DESC LIMIT 5000) recent"),

@@ -36,13 +36,27 @@ def control_admin_connection() -> psycopg.Connection[Any]:
 
 
 def audit_table(ctx: TenantContext) -> sql.Composed:
+    """The sealed audit rows."""
     return sql.SQL("{}.audit_log").format(sql.Identifier(ctx.schema or "public"))
 
 
+def pending_table(ctx: TenantContext) -> sql.Composed:
+    """The audit rows not sealed yet."""
+    return sql.SQL("{}.audit_pending").format(sql.Identifier(ctx.schema or "public"))
+
+
+def all_audit_rows(ctx: TenantContext) -> sql.Composed:
+    """Sealed and pending audit rows, as one table expression (pending: no chain columns)."""
+    cols = "id, tenant_id, occurred_at, actor, action, table_name, row_id, old_values, new_values, request_id"
+    return sql.SQL("(SELECT {cols}, chain_seq, prev_hash, hash FROM {log} UNION ALL"
+                   " SELECT {cols}, NULL::bigint, NULL::bytea, NULL::bytea FROM {pending}) AS audit_rows").format(
+        cols=sql.SQL(cols), log=audit_table(ctx), pending=pending_table(ctx))
+
+
 def audit_rows(ctx: TenantContext, row_id: object) -> list[dict[str, Any]]:
-    """The audit rows of one business row, oldest first (read as the superuser)."""
+    """The audit rows of one business row, sealed or not, oldest first (read as the superuser)."""
     with admin_connection(ctx.slug) as conn, conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        cur.execute(sql.SQL("SELECT * FROM {} WHERE row_id = %s ORDER BY id").format(audit_table(ctx)), (row_id,))
+        cur.execute(sql.SQL("SELECT * FROM {} WHERE row_id = %s ORDER BY id").format(all_audit_rows(ctx)), (row_id,))
         return list(cur.fetchall())
 
 

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
+from core.audit.chain import seal
 from core.context import Actor
 from core.customers.models import Customer
 from core.tenancy.registry import context
@@ -67,22 +68,27 @@ def test_raw_sql_as_app_role_is_audited(tenants: dict[str, object], tier: str) -
         assert (row["action"], row["actor"], row["table_name"]) == ("INSERT", "db:bos_app", "customers")
 
 
+@pytest.mark.parametrize("table", ["audit_log", "audit_pending"])
 @pytest.mark.parametrize("statement", [
-    "UPDATE audit_log SET actor = 'someone else'",
-    "DELETE FROM audit_log",
-    "TRUNCATE audit_log",
-    "INSERT INTO audit_log (actor, action, table_name) VALUES ('forged', 'INSERT', 'customers')",
+    "UPDATE {t} SET actor = 'someone else'",
+    "DELETE FROM {t}",
+    "TRUNCATE {t}",
+    "INSERT INTO {t} (actor, action, table_name) VALUES ('forged', 'INSERT', 'customers')",
 ])
-def test_app_role_cannot_change_audit_rows(tenants: dict[str, object], tier: str, statement: str) -> None:
+def test_app_role_cannot_change_audit_rows(tenants: dict[str, object], tier: str, statement: str, table: str) -> None:
     ctx = context(f"a-{tier}")
     with tenant_session(ctx) as s:
         s.add(Customer(name="Something to audit"))
+    if table == "audit_log":
+        seal(ctx)
+    count = "SELECT (SELECT count(*) FROM audit_log), (SELECT count(*) FROM audit_pending)"
     with app_connection(ctx) as conn:
-        before = conn.execute("SELECT count(*), max(id) FROM audit_log").fetchone()
+        before = conn.execute(count).fetchone()
+        assert before is not None and before[table == "audit_pending"] > 0
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute(statement)
+            conn.execute(statement.format(t=table))
         conn.rollback()
-        assert conn.execute("SELECT count(*), max(id) FROM audit_log").fetchone() == before
+        assert conn.execute(count).fetchone() == before
 
 
 def test_app_role_cannot_seal_another_tenant(tenants: dict[str, object], tier: str) -> None:

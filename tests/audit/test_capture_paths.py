@@ -19,7 +19,14 @@ from core.audit.verify import verify_data_plane
 from core.context import Actor, TenantContext
 from core.tenancy.models import Tenant
 from core.tenancy.registry import context
-from tests.audit.support import admin_connection, app_connection, audit_table, create_audited_table
+from tests.audit.support import (
+    admin_connection,
+    all_audit_rows,
+    app_connection,
+    audit_table,
+    create_audited_table,
+    pending_table,
+)
 
 CUSTOMERS = "INSERT INTO customers (name) SELECT %s || g FROM generate_series(1, %s) g"
 
@@ -28,7 +35,7 @@ def _written(ctx: TenantContext, request: str) -> tuple[int, int]:
     """(audit rows, batches) a statement tagged with `request` wrote."""
     schema = sql.Identifier(ctx.schema or "public")
     with admin_connection(ctx.slug) as conn:
-        rows = conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE request_id = %s").format(audit_table(ctx)),
+        rows = conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE request_id = %s").format(all_audit_rows(ctx)),
                             (request,)).fetchone()
         batches = conn.execute(sql.SQL("SELECT count(*) FROM {}.audit_batch WHERE request_id = %s").format(schema),
                                (request,)).fetchone()
@@ -67,7 +74,7 @@ def test_an_update_of_one_row_pairs_its_old_and_new_values(tenants: dict[str, ob
         expected = conn.execute("SELECT to_jsonb(c) FROM customers c WHERE id = %s", (row_id,)).fetchone()
     with admin_connection(ctx.slug) as admin:
         (old, new, actor) = admin.execute(
-            sql.SQL("SELECT old_values, new_values, actor FROM {} WHERE request_id = %s").format(audit_table(ctx)),
+            sql.SQL("SELECT old_values, new_values, actor FROM {} WHERE request_id = %s").format(all_audit_rows(ctx)),
             (request,)).fetchone()  # type: ignore[misc]
     assert expected is not None and new == expected[0]
     assert (old["name"], new["name"], actor) == ("Before", "After", "user:editor")
@@ -105,20 +112,26 @@ def test_rows_sealed_as_jsonb_keep_verifying(fresh_tenant: Callable[[str, str], 
     assert result.ok and result.last_seq == 9, result
 
 
-def test_an_unknown_action_is_refused_even_to_the_superuser(tenants: dict[str, object]) -> None:
+@pytest.mark.parametrize("table", [audit_table, pending_table])
+def test_an_unknown_action_is_refused_even_to_the_superuser(tenants: dict[str, object],
+                                                           table: Callable[[TenantContext], sql.Composed]) -> None:
     ctx = context("a-shared")
-    count = sql.SQL("SELECT count(*) FROM {}").format(audit_table(ctx))
+    count = sql.SQL("SELECT count(*) FROM {}").format(table(ctx))
     with admin_connection(ctx.slug) as admin:
         before = admin.execute(count).fetchone()
         with pytest.raises(psycopg.errors.CheckViolation, match="audit_action"):
-            admin.execute(sql.SQL("INSERT INTO {} (tenant_id, actor, action, table_name) VALUES (%s, 'x', 'ERASE',"
-                                  " 'customers')").format(audit_table(ctx)), (ctx.tenant_id,))
+            admin.execute(sql.SQL("INSERT INTO {} (tenant_id, actor, action, table_name, chain_seq, hash)"
+                                  " VALUES (%s, 'x', 'ERASE', 'customers', 1, '\\x00')").format(table(ctx))
+                          if table is audit_table else
+                          sql.SQL("INSERT INTO {} (tenant_id, actor, action, table_name) VALUES (%s, 'x', 'ERASE',"
+                                  " 'customers')").format(table(ctx)), (ctx.tenant_id,))
         assert admin.execute(count).fetchone() == before
 
 
 def test_no_trigger_may_add_a_sealed_row(tenants: dict[str, object]) -> None:
-    """Only capture triggers write audit rows, and they write them unsealed: a trigger of
-    someone else's making that tries to slip in a sealed row is refused."""
+    """Capture triggers write audit rows to the pending table; the log takes sealed rows
+    from its owner only (the sealer): a trigger of someone else's making that tries to
+    slip in a sealed row is refused."""
     ctx = context("a-shared")
     with app_connection(ctx) as conn:
         (app_role,) = conn.execute("SELECT current_user").fetchone()  # type: ignore[misc]
@@ -154,7 +167,7 @@ def test_binary_and_vector_columns_stay_out_of_the_values(fresh_tenant: Callable
         assert _written(ctx, delete) == (71, 0)
     with admin_connection(ctx.slug) as admin:
         values = admin.execute(sql.SQL("SELECT old_values, new_values FROM {} WHERE table_name = 'scans'")
-                               .format(audit_table(ctx))).fetchall()
+                               .format(all_audit_rows(ctx))).fetchall()
     assert len(values) == 1 + 70 + 2 + 71 + 71
     for old, new in values:
         for image in (old, new):

@@ -66,9 +66,10 @@ def test_tenant_b_never_reads_tenant_a(tenants: dict[str, object], tier: str) ->
         assert got is None or got.target != event.target, "B cannot open A's event by id"
         assert get_event(a, event.key) is not None
     with tenant_session(b) as s:  # raw SQL through B's session: row-level security
-        assert s.execute(text("SELECT count(*) FROM audit_log WHERE tenant_id = :a"),
-                         {"a": a.tenant_id}).scalar() == 0
-        assert set(s.execute(text("SELECT DISTINCT tenant_id FROM audit_log")).scalars()) <= {b.tenant_id}
+        for table in ("audit_log", "audit_pending"):
+            assert s.execute(text(f"SELECT count(*) FROM {table} WHERE tenant_id = :a"),
+                             {"a": a.tenant_id}).scalar() == 0
+            assert set(s.execute(text(f"SELECT DISTINCT tenant_id FROM {table}")).scalars()) <= {b.tenant_id}
 
 
 def test_filters_person_table_action_and_dates(tenants: dict[str, object]) -> None:

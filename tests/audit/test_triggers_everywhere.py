@@ -25,7 +25,7 @@ from db.migrate import head, install_audit_triggers, reset_script_cache, static_
 from db.session import tenant_session
 from db.topology import Topology
 
-AUDIT_TABLES = {"audit_log", "audit_batch"}
+AUDIT_TABLES = {"audit_log", "audit_pending", "audit_batch"}
 AUDITED = sorted(set(TenantBase.metadata.tables) - AUDIT_TABLES)
 EXPECTED = {
     "audit_insert": ("INSERT", "audit_new", None),
@@ -78,6 +78,8 @@ def test_every_tenant_table_has_the_audit_triggers(topology: Topology, tenants: 
     log_triggers = found.get("audit_log", {})
     assert not set(log_triggers) & set(EXPECTED), "the audit log does not audit itself"
     assert {"audit_log_append_only", "audit_log_no_truncate"} <= set(log_triggers)
+    pending_triggers = found.get("audit_pending", {})
+    assert set(pending_triggers) == {"audit_pending_no_update", "audit_pending_no_truncate"}
     assert not found.get("audit_batch")  # its rows come and go by the audit functions only (privileges, policy)
 
 
@@ -180,6 +182,6 @@ def test_downgrade_and_schema_sync_bring_the_audit_log_back(fresh_tenant: Callab
         s.add(Customer(name="Audited again"))
     with psycopg.connect(libpq_url(target.admin_url)) as conn:
         names = {r[1] for r in conn.execute(TRIGGERS, (target.schema,)).fetchall() if r[0] == "customers"}
-        actors = conn.execute(f'SELECT actor FROM "{target.schema}".audit_log').fetchall()
+        actors = conn.execute(f'SELECT actor FROM "{target.schema}".audit_pending').fetchall()
     assert set(EXPECTED) <= names
     assert actors == [("user:after-resync",)]

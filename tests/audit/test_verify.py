@@ -18,7 +18,7 @@ from core.customers.models import Customer
 from core.tenancy.models import Tenant
 from core.tenancy.registry import context
 from db.session import tenant_session
-from tests.audit.support import admin_connection, audit_table, control_admin_connection
+from tests.audit.support import admin_connection, audit_table, control_admin_connection, pending_table
 
 runner = CliRunner()
 
@@ -139,8 +139,8 @@ def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
 def _pending(slug: str) -> int:
     ctx = context(slug)
     with admin_connection(slug) as conn:
-        row = conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE tenant_id = %s AND chain_seq IS NULL").format(
-            audit_table(ctx)), (ctx.tenant_id,)).fetchone()
+        row = conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE tenant_id = %s").format(
+            pending_table(ctx)), (ctx.tenant_id,)).fetchone()
     assert row is not None
     return int(row[0])
 

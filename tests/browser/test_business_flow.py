@@ -246,7 +246,9 @@ def test_business_flow(site: str, browser: Browser, seeded: tuple[Company, Any])
 
     with tenant_session(admin) as s:
         if s.scalar(text("SELECT to_regclass('audit_log')")) is not None:
-            rows = s.scalar(text("SELECT count(*) FROM audit_log WHERE table_name = 'tasks' AND action = 'UPDATE'"
-                                 " AND row_id = :id"), {"id": moved.id})
+            rows = s.scalar(text("SELECT count(*) FROM (SELECT table_name, action, row_id FROM audit_log UNION ALL"
+                                 " SELECT table_name, action, row_id FROM audit_pending) a"
+                                 " WHERE table_name = 'tasks' AND action = 'UPDATE' AND row_id = :id"),
+                            {"id": moved.id})
             assert rows and rows >= 1, "the move is not in the audit log"
     page.close()

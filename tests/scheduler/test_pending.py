@@ -19,7 +19,7 @@ def _write(slug: str) -> None:
 
 
 def _pending(tenants: list[Tenant]) -> set[str]:
-    found = tenants_with_rows(tenants, "audit_log", "chain_seq IS NULL")
+    found = tenants_with_rows(tenants, "audit_pending", "true")
     return {t.slug for t in tenants if t.id in found}
 
 

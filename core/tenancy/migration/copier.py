@@ -7,9 +7,10 @@ and a tenant's own schema or database. Writes on the target run with
 triggers fire, so rows (audit rows too) arrive verbatim, in foreign-key order.
 
 The audit log travels without its bigint `id` (the target numbers the rows in chain
-order; the hash chain leaves the id out on purpose), and only its sealed rows are copied:
-the read-only window seals the rest on the source, and the catch-up copies every row
-whose `chain_seq` is above the mark the bulk copy reached.
+order; the hash chain leaves the id out on purpose). It holds sealed rows only; the rows
+waiting to be sealed (`audit_pending`, `audit_batch`) are not copied: the read-only window
+seals them on the source, and the catch-up copies every audit row whose `chain_seq` is
+above the mark the bulk copy reached.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from psycopg import sql
 from db.bootstrap import libpq_url
 
 AUDIT_TABLE = "audit_log"
-# Bulk statements' captures stay behind: sealing, which a move does before its last copy,
-# turns them into audit rows.
-NOT_COPIED = ("alembic_version", "audit_batch")
+# Unsealed audit rows and bulk statements' captures stay behind: sealing, which a move does
+# before its last copy, turns them into audit rows.
+NOT_COPIED = ("alembic_version", "audit_batch", "audit_pending")
 SEAL_BATCH = 50000
 
 # The same text rendering of values on both sides, so checksums compare.
@@ -121,7 +122,7 @@ def select_sql(schema: str, spec: TableSpec, tenant_id: uuid.UUID, where: sql.Co
 
 
 def bulk_filter(spec: TableSpec) -> sql.Composable | None:
-    """The bulk copy takes only sealed audit rows (the rest follow in the catch-up)."""
+    """The bulk copy takes only sealed audit rows (all of them since migration t0012)."""
     return sql.SQL("chain_seq IS NOT NULL") if spec.is_audit else None
 
 

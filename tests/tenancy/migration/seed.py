@@ -134,6 +134,9 @@ def snapshot(ctx: TenantContext) -> dict[str, list[str]]:
         s.execute(text("SET LOCAL TimeZone = 'UTC'"))
         for spec in specs:
             cols = ", ".join(f'"{c}"' for c in spec.columns if c not in ("chain_seq", "prev_hash", "hash"))
-            rows = s.execute(text(f'SELECT ROW({cols})::text FROM "{spec.name}"')).scalars().all()
+            source = f'"{spec.name}"'
+            if spec.is_audit:  # sealed or still pending: the same audit rows
+                source = f"(SELECT {cols} FROM audit_log UNION ALL SELECT {cols} FROM audit_pending) a"
+            rows = s.execute(text(f"SELECT ROW({cols})::text FROM {source}")).scalars().all()
             out[spec.name] = sorted(rows)
     return out
