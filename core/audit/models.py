@@ -21,7 +21,21 @@ from sqlalchemy.orm import Mapped, mapped_column
 from db.base import CURRENT_TENANT_SQL, TenantBase
 
 
-class AuditLog(TenantBase):
+class AuditRow:
+    """What an audit row says, sealed or not."""
+
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False,
+                                                     server_default=text("statement_timestamp()"))
+    actor: Mapped[str] = mapped_column(Text, nullable=False)
+    action: Mapped[str] = mapped_column(String(6), nullable=False)  # domain audit_action
+    table_name: Mapped[str] = mapped_column(Text, nullable=False)
+    row_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    old_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    new_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    request_id: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditLog(AuditRow, TenantBase):
     """Sealed audit rows, each with its place in the tenant's hash chain."""
 
     __tablename__ = "audit_log"
@@ -33,21 +47,12 @@ class AuditLog(TenantBase):
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False,
                                                  server_default=text(CURRENT_TENANT_SQL))
-    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False,
-                                                     server_default=text("statement_timestamp()"))
-    actor: Mapped[str] = mapped_column(Text, nullable=False)
-    action: Mapped[str] = mapped_column(String(6), nullable=False)  # domain audit_action
-    table_name: Mapped[str] = mapped_column(Text, nullable=False)
-    row_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
-    old_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    new_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    request_id: Mapped[str | None] = mapped_column(Text)
     chain_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
     prev_hash: Mapped[bytes | None] = mapped_column(LargeBinary)
     hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
 
-class AuditPending(TenantBase):
+class AuditPending(AuditRow, TenantBase):
     """Audit rows not sealed yet (seconds, normally); their ids come from the log's sequence
     and stay the same when `audit_seal` moves them into `audit_log`."""
 
@@ -56,15 +61,6 @@ class AuditPending(TenantBase):
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True,
                                     server_default=text("nextval('audit_log_id_seq'::regclass)"))
-    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False,
-                                                     server_default=text("statement_timestamp()"))
-    actor: Mapped[str] = mapped_column(Text, nullable=False)
-    action: Mapped[str] = mapped_column(String(6), nullable=False)  # domain audit_action
-    table_name: Mapped[str] = mapped_column(Text, nullable=False)
-    row_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
-    old_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    new_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    request_id: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditBatch(TenantBase):

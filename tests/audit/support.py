@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from core.context import TenantContext
+from core.tenancy.models import Tenant
 from core.tenancy.placement import admin_url
-from core.tenancy.registry import get_tenant
+from core.tenancy.registry import context, get_tenant
+from core.tenancy.schema_sync import Target, record, revert_target, sync, tenant_target
 from db.bootstrap import libpq_url
 from db.session import search_path_for
 from db.topology import get_topology
@@ -70,3 +74,19 @@ def create_audited_table(ctx: TenantContext, name: str, columns: str) -> None:
         admin.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {}.{} TO bos_app").format(
             schema, sql.Identifier(name)))
         admin.execute(sql.SQL("SELECT {}.audit_install_triggers(%s)").format(schema), (ctx.schema or "public",))
+
+
+def tenant_at(fresh_tenant: Callable[[str, str], Tenant], prefix: str, revision: str) -> tuple[TenantContext, Target]:
+    """A new schema-tier tenant whose tables are taken back to migration `revision`."""
+    tenant = fresh_tenant(f"{prefix}-{uuid.uuid4().hex[:6]}", "schema")
+    target = tenant_target(tenant, get_topology())
+    reverted = revert_target(target, revision)
+    assert reverted.status == "ok", reverted.error
+    record([reverted])
+    return context(tenant.slug), target
+
+
+def upgrade(target: Target) -> None:
+    """Bring a target's tables to the newest migration (schema sync)."""
+    report = sync(targets=[target], workers=1)
+    assert report.ok, [(r.target.key, r.error) for r in report.failed]

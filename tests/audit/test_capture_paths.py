@@ -26,6 +26,8 @@ from tests.audit.support import (
     audit_table,
     create_audited_table,
     pending_table,
+    tenant_at,
+    upgrade,
 )
 
 CUSTOMERS = "INSERT INTO customers (name) SELECT %s || g FROM generate_series(1, %s) g"
@@ -84,15 +86,7 @@ def test_an_update_of_one_row_pairs_its_old_and_new_values(tenants: dict[str, ob
 
 
 def test_rows_sealed_as_jsonb_keep_verifying(fresh_tenant: Callable[[str, str], Tenant]) -> None:
-    from core.tenancy.schema_sync import record, revert_target, sync, tenant_target
-    from db.topology import get_topology
-
-    tenant = fresh_tenant(f"audit-json-{uuid.uuid4().hex[:6]}", "schema")
-    target = tenant_target(tenant, get_topology())
-    reverted = revert_target(target, "t0010")
-    assert reverted.status == "ok", reverted.error
-    record([reverted])
-    ctx = context(tenant.slug)
+    ctx, target = tenant_at(fresh_tenant, "audit-json", "t0010")
     with app_connection(ctx, actor="user:before") as conn:
         conn.execute(CUSTOMERS, ("Old ", 3))
         conn.execute("UPDATE customers SET email = 'old@example.co.id'")
@@ -102,8 +96,7 @@ def test_rows_sealed_as_jsonb_keep_verifying(fresh_tenant: Callable[[str, str], 
         (kind,) = admin.execute(sql.SQL("SELECT pg_typeof(new_values)::text FROM {} LIMIT 1")
                                 .format(audit_table(ctx))).fetchone()  # type: ignore[misc]
     assert kind == "jsonb"
-    report = sync(targets=[target], workers=1)
-    assert report.ok, [(r.target.key, r.error) for r in report.failed]
+    upgrade(target)
     with app_connection(ctx, actor="user:after") as conn:
         conn.execute("DELETE FROM customers")
         conn.commit()

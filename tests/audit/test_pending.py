@@ -18,7 +18,15 @@ from core.context import Actor
 from core.rbac.permissions import SYSTEM_ROLES
 from core.tenancy.models import Tenant
 from core.tenancy.registry import context, context_for, get_tenant
-from tests.audit.support import admin_connection, app_connection, audit_rows, audit_table, pending_table
+from tests.audit.support import (
+    admin_connection,
+    app_connection,
+    audit_rows,
+    audit_table,
+    pending_table,
+    tenant_at,
+    upgrade,
+)
 
 KEPT = ("id", "tenant_id", "occurred_at", "actor", "action", "table_name", "row_id", "old_values", "new_values",
         "request_id")
@@ -63,15 +71,7 @@ def test_sealing_moves_pending_rows_into_the_log(tenants: dict[str, object], tie
 
 
 def test_rows_pending_at_the_upgrade_move_to_the_pending_table(fresh_tenant: Callable[[str, str], Tenant]) -> None:
-    from core.tenancy.schema_sync import record, revert_target, sync, tenant_target
-    from db.topology import get_topology
-
-    tenant = fresh_tenant(f"audit-pend-{uuid.uuid4().hex[:6]}", "schema")
-    target = tenant_target(tenant, get_topology())
-    reverted = revert_target(target, "t0011")
-    assert reverted.status == "ok", reverted.error
-    record([reverted])
-    ctx = context(tenant.slug)
+    ctx, target = tenant_at(fresh_tenant, "audit-pend", "t0011")
     with app_connection(ctx, actor="user:before") as conn:
         conn.execute("INSERT INTO customers (name) SELECT 'Early ' || g FROM generate_series(1, 3) g")
         conn.commit()
@@ -83,8 +83,7 @@ def test_rows_pending_at_the_upgrade_move_to_the_pending_table(fresh_tenant: Cal
                                 .format(audit_table(ctx))).fetchall()
     assert len(waiting) == 3
 
-    report = sync(targets=[target], workers=1)
-    assert report.ok, [(r.target.key, r.error) for r in report.failed]
+    upgrade(target)
     with admin_connection(ctx.slug) as admin:
         moved = admin.execute(sql.SQL("SELECT id, new_values::text FROM {} ORDER BY id")
                               .format(pending_table(ctx))).fetchall()
