@@ -121,11 +121,6 @@ def select_sql(schema: str, spec: TableSpec, tenant_id: uuid.UUID, where: sql.Co
     return query
 
 
-def bulk_filter(spec: TableSpec) -> sql.Composable | None:
-    """The bulk copy takes only sealed audit rows (all of them since migration t0012)."""
-    return sql.SQL("chain_seq IS NOT NULL") if spec.is_audit else None
-
-
 def pipe(src: psycopg.Connection, dst: psycopg.Connection, query: sql.Composable, dst_schema: str,
          spec: TableSpec, on_rows: Callable[[int], None] | None = None, *, freeze: bool = False) -> int:
     """COPY the rows of `query` on `src` into the table on `dst`; returns the row count.
@@ -172,11 +167,8 @@ def has_rows(conn: psycopg.Connection, schema: str, specs: list[TableSpec], tena
 def counts(conn: psycopg.Connection, schema: str, specs: list[TableSpec], tenant_id: uuid.UUID) -> dict[str, int]:
     result: dict[str, int] = {}
     for spec in specs:
-        where = bulk_filter(spec)
         query = sql.SQL("SELECT count(*) FROM {} WHERE tenant_id = {}").format(
             q(schema, spec.name), sql.Literal(str(tenant_id)))
-        if where is not None:
-            query = sql.SQL("{} AND {}").format(query, where)
         row = conn.execute(query).fetchone()
         result[spec.name] = int(row[0]) if row else 0
     return result

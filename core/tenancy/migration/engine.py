@@ -428,7 +428,7 @@ def _copy(run: Run, move: TenantMove) -> dict[str, object]:
         try:
             for done, spec in enumerate(specs, start=1):
                 order = sql.SQL("chain_seq") if spec.is_audit else None
-                query = copier.select_sql(src_schema, spec, tid, copier.bulk_filter(spec), order)
+                query = copier.select_sql(src_schema, spec, tid, order=order)
                 if whole:  # parents come first: CASCADE only empties tables still to be copied
                     dst.execute(sql.SQL("TRUNCATE ONLY {} CASCADE").format(copier.q(dst_schema, spec.name)))
                 copier.pipe(src, dst, query, dst_schema, spec, on_rows, freeze=whole)
@@ -494,8 +494,7 @@ def _source_checksums(run: Run, snapshot: str, specs: list[copier.TableSpec]) ->
         conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
         total = sum(copier.counts(conn, schema, specs, run.tenant_id).values())
         _update(run, rows_total=total)
-        out = {spec.name: copier.checksum(conn, schema, spec, run.tenant_id, copier.bulk_filter(spec))
-               for spec in specs}
+        out = {spec.name: copier.checksum(conn, schema, spec, run.tenant_id) for spec in specs}
         conn.rollback()
     return out
 
