@@ -64,7 +64,7 @@ def head(ctx: TenantContext) -> Head | None:
     with tenant_connection(ctx) as conn:
         row = conn.execute(
             text(f"SELECT chain_seq, hash FROM {qualified(ctx, 'audit_log')} WHERE tenant_id = :t"
-                 " AND chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1"),
+                 " ORDER BY chain_seq DESC LIMIT 1"),
             {"t": ctx.tenant_id},
         ).one_or_none()
     return Head(int(row.chain_seq), bytes(row.hash)) if row else None
